@@ -1,0 +1,187 @@
+package ed4j.tensor;
+
+import java.util.List;
+
+/**
+ * The primitive kernels of one device. {@link Tensor} validates arguments (shapes, dims, dtypes)
+ * and then calls these, so a backend may assume well-formed input: operands live on this
+ * backend's device, share one floating-point dtype unless stated, and have been broadcast where
+ * the method says so.
+ *
+ * <p>Inputs may be arbitrary strided views (transposed, narrowed, expanded with zero strides);
+ * results are new contiguous tensors unless stated. Index tensors are {@link DType#INT64}.
+ *
+ * <p>Everything not listed here (mean over a view, variance, batch norm, cosine similarity, ...)
+ * is composed from these primitives once, above the backends.
+ */
+public interface Backend {
+
+    /** The device whose memory this backend allocates. */
+    Device device();
+
+    // ---- memory ---------------------------------------------------------------------------
+
+    /** A zero-filled storage. */
+    Storage allocate(DType dtype, int numel);
+
+    /** A storage holding a copy of {@code data}; the dtype follows the array type. */
+    Storage upload(float[] data);
+
+    /** A storage holding a copy of {@code data}. */
+    Storage upload(double[] data);
+
+    /** A storage holding a copy of {@code data}. */
+    Storage upload(long[] data);
+
+    /** Copies the elements of {@code x} in row-major order into a new host array. */
+    float[] downloadFloats(Tensor x);
+
+    /** Copies the elements of {@code x} in row-major order into a new host array. */
+    double[] downloadDoubles(Tensor x);
+
+    /** Copies the elements of {@code x} in row-major order into a new host array. */
+    long[] downloadLongs(Tensor x);
+
+    /** A contiguous copy of {@code x}. */
+    Tensor contiguous(Tensor x);
+
+    /**
+     * Writes {@code src} into {@code dst} element by element. Same shape and dtype; {@code dst}
+     * may be any non-overlapping strided view, {@code src} any view.
+     */
+    void copyInto(Tensor dst, Tensor src);
+
+    /** Sets every element of the view {@code dst} to {@code value}. */
+    void fill(Tensor dst, double value);
+
+    /** {@code x} converted to {@code dtype} (floating to integer truncates toward zero). */
+    Tensor cast(Tensor x, DType dtype);
+
+    // ---- elementwise ----------------------------------------------------------------------
+
+    /** {@code op(x)} elementwise. */
+    Tensor unary(UnaryOp op, Tensor x);
+
+    /** {@code op(a, b)} elementwise; {@code a} and {@code b} already have the result's shape. */
+    Tensor binary(BinaryOp op, Tensor a, Tensor b);
+
+    /** {@code min(max(x, min), max)} elementwise. */
+    Tensor clamp(Tensor x, double min, double max);
+
+    /**
+     * {@code cond != 0 ? a : b} elementwise; all three already have the result's shape;
+     * {@code cond} may have any dtype.
+     */
+    Tensor where(Tensor cond, Tensor a, Tensor b);
+
+    // ---- reductions -----------------------------------------------------------------------
+
+    /**
+     * Reduces over {@code dims} (sorted, distinct, non-negative). With {@code keepdim} the
+     * reduced dims stay with size 1.
+     */
+    Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepdim);
+
+    /** Reduces along one dim; returns {values, indices}. */
+    Tensor[] reduceWithIndex(IndexReduceOp op, Tensor x, int dim, boolean keepdim);
+
+    /** Softmax along {@code dim}. */
+    Tensor softmax(Tensor x, int dim);
+
+    /** Log-softmax along {@code dim}. */
+    Tensor logSoftmax(Tensor x, int dim);
+
+    // ---- linear algebra and convolution -----------------------------------------------------
+
+    /**
+     * Batched matrix product of {@code a (..., M, K)} and {@code b (..., K, N)} whose leading
+     * dims are equal (broadcast by the caller, possibly as zero strides). The last two dims of
+     * each operand may be row-major or transposed (column-major) views; they are read in place.
+     */
+    Tensor matmul(Tensor a, Tensor b);
+
+    /**
+     * Cross-correlation of {@code x (N, Cin, H, W)} with {@code weight (Cout, Cin/groups, kH, kW)}
+     * plus an optional {@code bias (Cout)} (null for none).
+     */
+    Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dParams p);
+
+    /** Gradient of {@link #conv2d} with respect to its input. */
+    Tensor conv2dBackwardInput(Tensor gradOut, Tensor weight, Shape inputShape, Conv2dParams p);
+
+    /** Gradient of {@link #conv2d} with respect to its weight. */
+    Tensor conv2dBackwardWeight(Tensor gradOut, Tensor x, Shape weightShape, Conv2dParams p);
+
+    // ---- pooling, normalisation, resampling --------------------------------------------------
+
+    /** Average pooling of {@code x (N, C, H, W)}. */
+    Tensor avgPool2d(Tensor x, Pool2dParams p);
+
+    /** Gradient of {@link #avgPool2d} with respect to its input. */
+    Tensor avgPool2dBackward(Tensor gradOut, Shape inputShape, Pool2dParams p);
+
+    /**
+     * Max pooling of {@code x (N, C, H, W)}, padding acting as negative infinity. Returns
+     * {values, indices}; an index is the flat position {@code h * W + w} of the maximum in its
+     * input plane (PyTorch's convention); the first maximum wins ties.
+     */
+    Tensor[] maxPool2d(Tensor x, Pool2dParams p);
+
+    /** Gradient of {@link #maxPool2d}: each output gradient goes to its index. */
+    Tensor maxPool2dBackward(Tensor gradOut, Tensor indices, Shape inputShape);
+
+    /**
+     * Layer normalisation over the trailing {@code normalizedNumel} elements of each row of
+     * {@code x}, with optional per-element {@code weight} and {@code bias} (null for none),
+     * biased variance. Returns {y, mean, rstd}, where mean and rstd have one element per row.
+     */
+    Tensor[] layerNorm(Tensor x, Tensor weight, Tensor bias, int normalizedNumel, double eps);
+
+    /**
+     * Gradients of {@link #layerNorm}: returns {gradInput, gradWeight, gradBias}; the last two
+     * are null when {@code weight} is null.
+     */
+    Tensor[] layerNormBackward(
+            Tensor gradOut, Tensor x, Tensor mean, Tensor rstd, Tensor weight, int normalizedNumel);
+
+    /** Bilinear resampling of {@code x (N, C, H, W)} to {@code (N, C, outH, outW)}. */
+    Tensor upsampleBilinear2d(Tensor x, int outH, int outW, boolean alignCorners);
+
+    /** Gradient of {@link #upsampleBilinear2d} with respect to its input. */
+    Tensor upsampleBilinear2dBackward(Tensor gradOut, Shape inputShape, boolean alignCorners);
+
+    // ---- indexing ---------------------------------------------------------------------------
+
+    /** Entries of {@code x} along {@code dim} at the positions of the 1-d {@code index}. */
+    Tensor indexSelect(Tensor x, int dim, Tensor index);
+
+    /** A zero tensor of {@code shape} into which {@code source} is added along {@code dim}. */
+    Tensor indexAdd(Shape shape, int dim, Tensor index, Tensor source);
+
+    /** {@code out[i][j][k] = x[i][index[i][j][k]][k]} for {@code dim = 1}, and so on. */
+    Tensor gather(Tensor x, int dim, Tensor index);
+
+    /** A zero tensor of {@code shape} into which {@code source} is scattered and summed. */
+    Tensor scatterAdd(Shape shape, int dim, Tensor index, Tensor source);
+
+    /** Concatenation along {@code dim} of tensors equal in every other dim. */
+    default Tensor cat(List<Tensor> parts, int dim) {
+        Tensor first = parts.get(0);
+        int[] dims = first.shape().toArray();
+        int total = 0;
+        for (Tensor t : parts) {
+            total += t.size(dim);
+        }
+        dims[dim] = total;
+        Tensor out = Tensor.wrap(allocate(first.dtype(), Shape.of(dims).numel()), Shape.of(dims));
+        int start = 0;
+        for (Tensor t : parts) {
+            int n = t.size(dim);
+            if (n > 0) {
+                copyInto(out.narrow(dim, start, n), t);
+            }
+            start += n;
+        }
+        return out;
+    }
+}

@@ -1,0 +1,288 @@
+package ed4j.tensor.cpu;
+
+import ed4j.tensor.Backend;
+import ed4j.tensor.BinaryOp;
+import ed4j.tensor.Conv2dParams;
+import ed4j.tensor.DType;
+import ed4j.tensor.Device;
+import ed4j.tensor.IndexReduceOp;
+import ed4j.tensor.Pool2dParams;
+import ed4j.tensor.ReduceOp;
+import ed4j.tensor.Shape;
+import ed4j.tensor.Tensor;
+import ed4j.tensor.UnaryOp;
+
+/**
+ * The CPU backend: Java arrays for storage, kernels multithreaded over a fixed pool of workers
+ * ({@link Parallel}) and written so that the JIT vectorizes their inner loops. Each kernel
+ * family lives in its own class; this class only routes to them.
+ */
+public final class CpuBackend implements Backend {
+
+    private final Parallel parallel;
+
+    private CpuBackend(int threads) {
+        this.parallel = new Parallel(threads);
+    }
+
+    /** A CPU backend with its own pool of {@code threads} workers. */
+    public static CpuBackend create(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("thread count must be positive, got " + threads);
+        }
+        return new CpuBackend(threads);
+    }
+
+    /**
+     * The thread count of the default backend: the system property {@code ed4j.threads} when set,
+     * else the number of processors the JVM sees.
+     */
+    public static int defaultThreadCount() {
+        String prop = System.getProperty("ed4j.threads");
+        if (prop != null && !prop.isBlank()) {
+            try {
+                int n = Integer.parseInt(prop.trim());
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // fall through to the error below
+            }
+            throw new IllegalArgumentException(
+                    "system property ed4j.threads must be a positive integer, got '" + prop + "'");
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** The worker pool. */
+    public Parallel parallel() {
+        return parallel;
+    }
+
+    @Override
+    public Device device() {
+        return Device.CPU;
+    }
+
+    /** A new zero-filled contiguous tensor. */
+    Tensor empty(Shape shape, DType dtype) {
+        return Tensor.wrap(allocate(dtype, shape.numel()), shape);
+    }
+
+    // ---- memory ------------------------------------------------------------------------------
+
+    @Override
+    public CpuStorage allocate(DType dtype, int numel) {
+        return switch (dtype) {
+            case FLOAT32 -> new CpuStorage(this, new float[numel]);
+            case FLOAT64 -> new CpuStorage(this, new double[numel]);
+            case INT64 -> new CpuStorage(this, new long[numel]);
+        };
+    }
+
+    @Override
+    public CpuStorage upload(float[] data) {
+        return new CpuStorage(this, data.clone());
+    }
+
+    @Override
+    public CpuStorage upload(double[] data) {
+        return new CpuStorage(this, data.clone());
+    }
+
+    @Override
+    public CpuStorage upload(long[] data) {
+        return new CpuStorage(this, data.clone());
+    }
+
+    /** A tensor over {@code data} itself, without a copy; the caller gives up the array. */
+    public Tensor adopt(float[] data, Shape shape) {
+        return Tensor.wrap(new CpuStorage(this, data), shape);
+    }
+
+    /** A tensor over {@code data} itself, without a copy; the caller gives up the array. */
+    public Tensor adopt(double[] data, Shape shape) {
+        return Tensor.wrap(new CpuStorage(this, data), shape);
+    }
+
+    @Override
+    public float[] downloadFloats(Tensor x) {
+        return ((CpuStorage) contiguousFrom0(x).storage()).floats().clone();
+    }
+
+    @Override
+    public double[] downloadDoubles(Tensor x) {
+        return ((CpuStorage) contiguousFrom0(x).storage()).doubles().clone();
+    }
+
+    @Override
+    public long[] downloadLongs(Tensor x) {
+        return ((CpuStorage) contiguousFrom0(x).storage()).longs().clone();
+    }
+
+    /** {@code x} itself when it covers its whole storage in order, else a compact copy. */
+    private Tensor contiguousFrom0(Tensor x) {
+        if (x.isContiguous() && x.offset() == 0 && x.storage().size() == x.numel()) {
+            return x;
+        }
+        return contiguous(x);
+    }
+
+    @Override
+    public Tensor contiguous(Tensor x) {
+        Tensor out = empty(x.shape(), x.dtype());
+        ElementwiseKernels.copyInto(this, out, x);
+        return out;
+    }
+
+    @Override
+    public void copyInto(Tensor dst, Tensor src) {
+        ElementwiseKernels.copyInto(this, dst, src);
+    }
+
+    @Override
+    public void fill(Tensor dst, double value) {
+        ElementwiseKernels.fill(this, dst, value);
+    }
+
+    @Override
+    public Tensor cast(Tensor x, DType dtype) {
+        return ElementwiseKernels.cast(this, x, dtype);
+    }
+
+    // ---- elementwise ---------------------------------------------------------------------------
+
+    @Override
+    public Tensor unary(UnaryOp op, Tensor x) {
+        return ElementwiseKernels.unary(this, op, x);
+    }
+
+    @Override
+    public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
+        return ElementwiseKernels.binary(this, op, a, b);
+    }
+
+    @Override
+    public Tensor clamp(Tensor x, double min, double max) {
+        return ElementwiseKernels.clamp(this, x, min, max);
+    }
+
+    @Override
+    public Tensor where(Tensor cond, Tensor a, Tensor b) {
+        return ElementwiseKernels.where(this, cond, a, b);
+    }
+
+    // ---- reductions ----------------------------------------------------------------------------
+
+    @Override
+    public Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepdim) {
+        return ReduceKernels.reduce(this, op, x, dims, keepdim);
+    }
+
+    @Override
+    public Tensor[] reduceWithIndex(IndexReduceOp op, Tensor x, int dim, boolean keepdim) {
+        return ReduceKernels.reduceWithIndex(this, op, x, dim, keepdim);
+    }
+
+    @Override
+    public Tensor softmax(Tensor x, int dim) {
+        return ReduceKernels.softmax(this, x, dim, false);
+    }
+
+    @Override
+    public Tensor logSoftmax(Tensor x, int dim) {
+        return ReduceKernels.softmax(this, x, dim, true);
+    }
+
+    // ---- linear algebra and convolution ----------------------------------------------------------
+
+    @Override
+    public Tensor matmul(Tensor a, Tensor b) {
+        return Gemm.matmul(this, a, b);
+    }
+
+    @Override
+    public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dParams p) {
+        return ConvKernels.conv2d(this, x, weight, bias, p);
+    }
+
+    @Override
+    public Tensor conv2dBackwardInput(Tensor gradOut, Tensor weight, Shape inputShape,
+            Conv2dParams p) {
+        return ConvKernels.backwardInput(this, gradOut, weight, inputShape, p);
+    }
+
+    @Override
+    public Tensor conv2dBackwardWeight(Tensor gradOut, Tensor x, Shape weightShape,
+            Conv2dParams p) {
+        return ConvKernels.backwardWeight(this, gradOut, x, weightShape, p);
+    }
+
+    // ---- pooling, normalisation, resampling ---------------------------------------------------
+
+    @Override
+    public Tensor avgPool2d(Tensor x, Pool2dParams p) {
+        return PoolKernels.avgPool2d(this, x, p);
+    }
+
+    @Override
+    public Tensor avgPool2dBackward(Tensor gradOut, Shape inputShape, Pool2dParams p) {
+        return PoolKernels.avgPool2dBackward(this, gradOut, inputShape, p);
+    }
+
+    @Override
+    public Tensor[] maxPool2d(Tensor x, Pool2dParams p) {
+        return PoolKernels.maxPool2d(this, x, p);
+    }
+
+    @Override
+    public Tensor maxPool2dBackward(Tensor gradOut, Tensor indices, Shape inputShape) {
+        return PoolKernels.maxPool2dBackward(this, gradOut, indices, inputShape);
+    }
+
+    @Override
+    public Tensor[] layerNorm(Tensor x, Tensor weight, Tensor bias, int normalizedNumel,
+            double eps) {
+        return NormKernels.layerNorm(this, x, weight, bias, normalizedNumel, eps);
+    }
+
+    @Override
+    public Tensor[] layerNormBackward(Tensor gradOut, Tensor x, Tensor mean, Tensor rstd,
+            Tensor weight, int normalizedNumel) {
+        return NormKernels.layerNormBackward(this, gradOut, x, mean, rstd, weight,
+                normalizedNumel);
+    }
+
+    @Override
+    public Tensor upsampleBilinear2d(Tensor x, int outH, int outW, boolean alignCorners) {
+        return ResampleKernels.bilinear(this, x, outH, outW, alignCorners);
+    }
+
+    @Override
+    public Tensor upsampleBilinear2dBackward(Tensor gradOut, Shape inputShape,
+            boolean alignCorners) {
+        return ResampleKernels.bilinearBackward(this, gradOut, inputShape, alignCorners);
+    }
+
+    // ---- indexing ------------------------------------------------------------------------------
+
+    @Override
+    public Tensor indexSelect(Tensor x, int dim, Tensor index) {
+        return IndexKernels.indexSelect(this, x, dim, index);
+    }
+
+    @Override
+    public Tensor indexAdd(Shape shape, int dim, Tensor index, Tensor source) {
+        return IndexKernels.indexAdd(this, shape, dim, index, source);
+    }
+
+    @Override
+    public Tensor gather(Tensor x, int dim, Tensor index) {
+        return IndexKernels.gather(this, x, dim, index);
+    }
+
+    @Override
+    public Tensor scatterAdd(Shape shape, int dim, Tensor index, Tensor source) {
+        return IndexKernels.scatterAdd(this, shape, dim, index, source);
+    }
+}
