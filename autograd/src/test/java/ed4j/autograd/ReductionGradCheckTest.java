@@ -1,0 +1,91 @@
+package ed4j.autograd;
+
+import ed4j.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+/** Gradient checks of reductions, softmax and the composite variance. */
+class ReductionGradCheckTest {
+
+    private final Inputs in = new Inputs(23);
+
+    @Test
+    void sumOverDims() {
+        GradCheck.check("sum(all)", v -> v.get(0).sum(), in.randn(3, 4));
+        GradCheck.check("sum(dim)", v -> v.get(0).sum(1, false), in.randn(3, 4, 2));
+        GradCheck.check("sum(dims, keepdim)",
+                v -> v.get(0).transpose(0, 2).sum(new int[] {0, 2}, true), in.randn(3, 4, 2));
+    }
+
+    @Test
+    void meanOverDims() {
+        GradCheck.check("mean(all)", v -> v.get(0).mean(), in.randn(5));
+        GradCheck.check("mean(dims)", v -> v.get(0).mean(new int[] {-1, 0}, false),
+                in.randn(2, 3, 4));
+    }
+
+    @Test
+    void amaxAmin() {
+        GradCheck.check("amax", v -> v.get(0).amax(new int[] {1}, false), in.randn(3, 5));
+        GradCheck.check("amin", v -> v.get(0).amin(new int[] {0, 1}, true), in.randn(3, 5));
+    }
+
+    @Test
+    void maxMinAlongDim() {
+        GradCheck.check("max(dim)", v -> v.get(0).max(1, false).values(), in.randn(4, 6));
+        GradCheck.check("min(dim, keepdim)", v -> v.get(0).mT().min(0, true).values(),
+                in.randn(4, 6));
+    }
+
+    @Test
+    void medianEvenAndOdd() {
+        GradCheck.check("median(even)", v -> v.get(0).median(1, false).values(),
+                in.randn(3, 6));
+        GradCheck.check("median(odd)", v -> v.get(0).median(0, true).values(),
+                in.randn(5, 3));
+    }
+
+    @Test
+    void varianceComposite() {
+        GradCheck.check("var(unbiased)", v -> v.get(0).var(new int[] {1}, 1, false),
+                in.randn(3, 5));
+        GradCheck.check("var(biased)", v -> v.get(0).var(new int[] {0, 1}, 0, true),
+                in.randn(3, 5));
+    }
+
+    @Test
+    void softmax() {
+        GradCheck.check("softmax(last)", v -> v.get(0).softmax(-1), in.randn(3, 5));
+        GradCheck.check("softmax(middle, strided)", v -> v.get(0).permute(2, 0, 1).softmax(1),
+                in.randn(4, 3, 2));
+    }
+
+    @Test
+    void logSoftmax() {
+        GradCheck.check("logSoftmax", v -> v.get(0).logSoftmax(0), in.randn(4, 3));
+        GradCheck.check("logSoftmax(last)", v -> v.get(0).logSoftmax(-1).mul(v.get(0)),
+                in.randn(2, 6));
+    }
+
+    @Test
+    void matmulShapes() {
+        GradCheck.check("matmul", v -> v.get(0).matmul(v.get(1)), in.randn(3, 4), in.randn(4, 2));
+        GradCheck.check("matmul(batched broadcast)", v -> v.get(0).matmul(v.get(1)),
+                in.randn(2, 3, 4), in.randn(4, 5));
+        GradCheck.check("matmul(transposed views)",
+                v -> v.get(0).mT().matmul(v.get(1).mT()), in.randn(4, 3), in.randn(2, 4));
+        GradCheck.check("matmul(batch broadcast both)", v -> v.get(0).matmul(v.get(1)),
+                in.randn(2, 1, 3, 4), in.randn(3, 4, 2));
+        GradCheck.check("matmul(vector right)", v -> v.get(0).matmul(v.get(1)),
+                in.randn(3, 4), in.randn(4));
+        GradCheck.check("matmul(vector left)", v -> v.get(0).matmul(v.get(1)),
+                in.randn(4), in.randn(2, 4, 3));
+        GradCheck.check("matmul(dot)", v -> v.get(0).matmul(v.get(1)), in.randn(4),
+                in.randn(4));
+    }
+
+    @Test
+    void scalarInputs() {
+        Tensor s = Tensor.of(new double[] {0.7});
+        GradCheck.check("scalar", v -> v.get(0).reshape().exp().mul(v.get(0).reshape()), s);
+    }
+}
