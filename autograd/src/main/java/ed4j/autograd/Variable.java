@@ -106,6 +106,20 @@ public final class Variable {
         data = value;
     }
 
+    /**
+     * Replaces the value of a leaf with one of the same shape and another dtype, dropping any
+     * gradient (for converting a model between float32 and float64).
+     */
+    public void setDataConverted(Tensor value) {
+        if (gradFn != null || !value.shape().equals(data.shape())) {
+            throw new IllegalArgumentException(
+                    "setDataConverted: expected a leaf and shape " + data.shape() + ", got "
+                            + value.shape());
+        }
+        data = value;
+        grad = null;
+    }
+
     /** Whether gradients flow to or through this variable. */
     public boolean requiresGrad() {
         return requiresGrad;

@@ -1,0 +1,53 @@
+package ed4j.nn.backbones;
+
+import ed4j.autograd.Variable;
+import ed4j.nn.Layer;
+import ed4j.nn.Sequential;
+import ed4j.nn.layers.BatchNorm2d;
+import ed4j.nn.layers.Conv2d;
+import ed4j.tensor.Generator;
+
+/**
+ * The 1x1 / 3x3 / 1x1 residual block of ResNet-50 and deeper, torchvision's "ResNet V1.5"
+ * variant with the stride on the 3x3 convolution. The inner width is
+ * {@code planes * widthPerGroup / 64} (doubled in the wide variants); the output has
+ * {@code 4 * planes} channels.
+ */
+final class Bottleneck extends Layer {
+
+    static final int EXPANSION = 4;
+
+    private final Conv2d conv1;
+    private final BatchNorm2d bn1;
+    private final Conv2d conv2;
+    private final BatchNorm2d bn2;
+    private final Conv2d conv3;
+    private final BatchNorm2d bn3;
+    private final Sequential downsample;
+
+    Bottleneck(int inPlanes, int planes, int stride, int widthPerGroup, Generator g) {
+        int width = planes * widthPerGroup / 64;
+        int outPlanes = planes * EXPANSION;
+        conv1 = registerModule("conv1",
+                Conv2d.builder(inPlanes, width, 1).bias(false).build(g));
+        bn1 = registerModule("bn1", new BatchNorm2d(width));
+        conv2 = registerModule("conv2", Conv2d.builder(width, width, 3).stride(stride)
+                .padding(1).bias(false).build(g));
+        bn2 = registerModule("bn2", new BatchNorm2d(width));
+        conv3 = registerModule("conv3",
+                Conv2d.builder(width, outPlanes, 1).bias(false).build(g));
+        bn3 = registerModule("bn3", new BatchNorm2d(outPlanes));
+        downsample = stride != 1 || inPlanes != outPlanes
+                ? registerModule("downsample", ResNet.shortcut(inPlanes, outPlanes, stride, g))
+                : null;
+    }
+
+    @Override
+    public Variable forward(Variable x) {
+        Variable out = bn1.forward(conv1.forward(x)).relu();
+        out = bn2.forward(conv2.forward(out)).relu();
+        out = bn3.forward(conv3.forward(out));
+        Variable identity = downsample == null ? x : downsample.forward(x);
+        return out.add(identity).relu();
+    }
+}

@@ -1,0 +1,2 @@
+/** Layers with PyTorch's parameter names, shapes and default initialisation. */
+package ed4j.nn.layers;
