@@ -21,7 +21,7 @@ ARRAYS = {}
 
 
 def put(key, t):
-    ARRAYS[key] = t.detach().cpu().numpy()
+    ARRAYS[key] = t.detach().cpu().numpy().copy()
     return key
 
 
