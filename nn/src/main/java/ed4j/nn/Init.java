@@ -40,12 +40,31 @@ public final class Init {
 
     /** Uniform in {@code [-bound, bound)}. */
     public static Tensor uniform(Generator g, Shape shape, double bound, DType dtype) {
-        return Tensor.rand(g, shape, DType.FLOAT64).mul(2 * bound).sub(bound).to(dtype);
+        double[] v = new double[shape.numel()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (2 * g.nextDouble() - 1) * bound;
+        }
+        return fromDoubles(v, shape, dtype);
     }
 
     /** Normal with mean 0 and the given standard deviation. */
     public static Tensor normal(Generator g, Shape shape, double std, DType dtype) {
-        return Tensor.randn(g, shape, DType.FLOAT64).mul(std).to(dtype);
+        double[] v = new double[shape.numel()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = g.nextGaussian() * std;
+        }
+        return fromDoubles(v, shape, dtype);
+    }
+
+    private static Tensor fromDoubles(double[] v, Shape shape, DType dtype) {
+        if (dtype == DType.FLOAT32) {
+            float[] f = new float[v.length];
+            for (int i = 0; i < v.length; i++) {
+                f[i] = (float) v[i];
+            }
+            return Tensor.of(f, shape.toArray());
+        }
+        return Tensor.of(v, shape.toArray()).to(dtype);
     }
 
     /**

@@ -2,7 +2,7 @@ package ed4j.tensor;
 
 /**
  * A seeded pseudo-random generator: xoshiro256** seeded through SplitMix64, with normal samples
- * by the Box-Muller transform. There is no global generator: every random op takes one, so runs
+ * by Marsaglia's polar method. There is no global generator: every random op takes one, so runs
  * repeat exactly from their seeds. Not thread-safe.
  */
 public final class Generator {
@@ -74,22 +74,24 @@ public final class Generator {
         return (int) (m >>> 32);
     }
 
-    /** Standard normal sample. */
+    /** Standard normal sample (Marsaglia's polar method). */
     public double nextGaussian() {
         if (hasSpare) {
             hasSpare = false;
             return spareNormal;
         }
-        double u1;
+        double u;
+        double v;
+        double s;
         do {
-            u1 = nextDouble();
-        } while (u1 == 0.0);
-        double u2 = nextDouble();
-        double r = Math.sqrt(-2.0 * Math.log(u1));
-        double theta = 2.0 * Math.PI * u2;
-        spareNormal = r * Math.sin(theta);
+            u = 2.0 * nextDouble() - 1.0;
+            v = 2.0 * nextDouble() - 1.0;
+            s = u * u + v * v;
+        } while (s >= 1.0 || s == 0.0);
+        double f = Math.sqrt(-2.0 * Math.log(s) / s);
+        spareNormal = v * f;
         hasSpare = true;
-        return r * Math.cos(theta);
+        return u * f;
     }
 
     /** A new generator seeded from this one's stream, for independent sub-streams. */
