@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -219,6 +220,14 @@ class NpyTest {
         assertArrayEquals(new float[] {1, 1, 1, 1}, Npy.read(out).toFloatArray());
         try (Stream<Path> files = Files.list(tmp)) {
             assertEquals(List.of(out), files.toList());
+        }
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            // The written file gets the permissions of any new file, not a temp file's 0600.
+            Path plain = Files.createFile(tmp.resolve("plain"));
+            Path fresh = tmp.resolve("fresh.npy");
+            Npy.write(fresh, Tensor.ones(1));
+            assertEquals(Files.getPosixFilePermissions(plain),
+                    Files.getPosixFilePermissions(fresh));
         }
     }
 
