@@ -168,7 +168,7 @@ def write_safetensors():
              "c": ("I64", (1,), np.array([3], "<i8").tobytes()),
              "d": ("F64", (1,), np.array([4], "<f8").tobytes()),
              "\u00e9": ("F32", (1,), np.array([5], "<f4").tobytes()),
-             "Z": ("F16", (1,), torch_raw(torch.tensor([6.0]).half()))}
+             "Z": ("F32", (1,), np.array([6], "<f4").tobytes())}
     save("order.safetensors", st_bytes(order, {"k2": "v2", "k1": "v1"}))
 
 
@@ -243,6 +243,9 @@ def write_pth():
             both["%d/%s" % (i, k)] = v
     expected_npz("nested_expected.npz", both)
 
+    # Protocol 4 uses FRAME, SHORT_BINUNICODE, MEMOIZE and STACK_GLOBAL instead.
+    torch.save(flat, os.path.join(PTH_DIR, "protocol4.pth"), pickle_protocol=4)
+
     torch.save({"model": OrderedDict([("w", torch.ones(2, 2))])},
                os.path.join(PTH_DIR, "wrapped_model.pth"))
 
@@ -275,8 +278,9 @@ def write_big_endian():
                 key = int(n.rsplit("/", 1)[1])
                 size = list(sizes.values())[key]
                 raw = b"".join(raw[i:i + size][::-1] for i in range(0, len(raw), size))
-            out.writestr(n, raw)
-        out.writestr(prefix + "/byteorder", b"big")
+            out.writestr(zipfile.ZipInfo(n, date_time=(2020, 1, 1, 0, 0, 0)), raw)
+        out.writestr(zipfile.ZipInfo(prefix + "/byteorder", date_time=(2020, 1, 1, 0, 0, 0)),
+                     b"big")
     expected_npz("bigendian_expected.npz", small)
 
 

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.UUID;
 
 /**
  * Replaces files so that readers see either the old content or the complete new one: the
@@ -32,7 +33,10 @@ public final class AtomicFiles {
     public static void write(Path target, Body body) throws IOException {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        // NOTE: createFile, unlike createTempFile, gives the file the usual permissions (umask),
+        // which the target keeps after the rename.
+        Path tmp = Files.createFile(
+                dir.resolve("." + abs.getFileName() + "." + UUID.randomUUID() + ".tmp"));
         boolean moved = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE,

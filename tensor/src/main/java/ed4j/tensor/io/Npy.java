@@ -12,10 +12,10 @@ import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.zip.ZipEntry;
@@ -45,12 +45,6 @@ public final class Npy {
 
     /** The most members an {@code .npz} archive may hold. */
     public static final int MAX_NPZ_MEMBERS = 65536;
-
-    /**
-     * Bound on how much a deflated zip member may expand: deflate cannot exceed about 1032:1,
-     * so a member claiming more than that is corrupt.
-     */
-    static final long MAX_DEFLATE_RATIO = 1032;
 
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private static final int ALIGN = 64;
@@ -117,7 +111,7 @@ public final class Npy {
      */
     public static Tensor read(byte[] content, String name) throws IOException {
         try {
-            return readStream(new ByteArrayInputStream(content), content.length, name);
+            return readStream(new ByteArrayInputStream(content), content.length, true, name);
         } catch (EOFException e) {
             throw new IOException(name + ": " + e.getMessage(), e);
         }
@@ -131,18 +125,11 @@ public final class Npy {
      */
     public static LinkedHashMap<String, Tensor> readNpz(Path file) throws IOException {
         String where = file.toString();
-        long fileSize = java.nio.file.Files.size(file);
+        long fileSize = Files.size(file);
         LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
-        try (ZipFile zip = new ZipFile(file.toFile())) {
-            List<ZipEntry> entries = new ArrayList<>();
-            Enumeration<? extends ZipEntry> en = zip.entries();
-            while (en.hasMoreElements()) {
-                if (entries.size() == MAX_NPZ_MEMBERS) {
-                    throw new IOException(where + ": more than " + MAX_NPZ_MEMBERS + " members");
-                }
-                entries.add(en.nextElement());
-            }
-            for (ZipEntry e : entries) {
+        ZipMembers.Budget budget = new ZipMembers.Budget(fileSize);
+        try (ZipFile zip = ZipMembers.open(file, where)) {
+            for (ZipEntry e : ZipMembers.entries(zip, MAX_NPZ_MEMBERS, where)) {
                 String member = where + "!" + e.getName();
                 if (e.isDirectory() || !e.getName().endsWith(".npy")) {
                     throw new IOException(member + ": not an .npy member");
@@ -151,55 +138,31 @@ public final class Npy {
                 if (out.containsKey(key)) {
                     throw new IOException(member + ": duplicate member '" + key + "'");
                 }
-                long size = memberSize(e, fileSize, member);
-                try (InputStream in = zip.getInputStream(e)) {
-                    out.put(key, readStream(in, size, member));
+                long size = budget.charge(e, member);
+                try (InputStream in = ZipMembers.stream(zip, e, member)) {
+                    out.put(key, readStream(in, size, e.getMethod() == ZipEntry.STORED, member));
                 }
             }
         } catch (EOFException e) {
             throw new IOException(where + ": " + e.getMessage(), e);
         } catch (IOException e) {
+            // Errors of the inflater name no file.
             throw e.getMessage() != null && e.getMessage().startsWith(where) ? e
-                    : new IOException(where + ": not a readable .npz archive: " + e.getMessage(),
-                            e);
-        } catch (RuntimeException e) {
-            // java.util.zip reports some malformed archives with unchecked exceptions.
-            throw new IOException(where + ": not a readable .npz archive: " + e, e);
+                    : new IOException(where + ": " + e.getMessage(), e);
         }
         return out;
     }
 
-    /**
-     * The uncompressed size of a zip member, checked to be possible for its compressed size
-     * within a file of {@code fileSize} bytes.
-     */
-    static long memberSize(ZipEntry e, long fileSize, String member) throws IOException {
-        long size = e.getSize();
-        long csize = e.getCompressedSize();
-        if (size < 0 || csize < 0 || csize > fileSize) {
-            throw new IOException(member + ": invalid sizes in the zip directory (size " + size
-                    + ", compressed " + csize + ", file " + fileSize + " bytes)");
-        }
-        boolean ok = switch (e.getMethod()) {
-            case ZipEntry.STORED -> size == csize;
-            case ZipEntry.DEFLATED -> size <= csize * MAX_DEFLATE_RATIO + 1024;
-            default -> false;
-        };
-        if (!ok) {
-            throw new IOException(member + ": unsupported compression method " + e.getMethod()
-                    + " or impossible size " + size + " for " + csize + " compressed bytes");
-        }
-        return size;
-    }
-
-    private static Tensor readStream(InputStream in, long size, String where) throws IOException {
+    /** Reads an array of {@code size} bytes; {@code backed} as in {@link TensorBytes#read}. */
+    private static Tensor readStream(InputStream in, long size, boolean backed, String where)
+            throws IOException {
         Header h = readHeader(in, size, where);
         if (size - h.dataStart() != h.dataBytes()) {
             throw new IOException(where + ": " + describe(h) + " needs " + h.dataBytes()
                     + " bytes of data, but " + (size - h.dataStart())
                     + " bytes follow the header");
         }
-        Object data = TensorBytes.read(in, h.type(), h.order(), h.numel());
+        Object data = TensorBytes.read(in, h.type(), h.order(), h.numel(), backed);
         if (in.read() >= 0) {
             throw new IOException(where + ": member continues after " + size + " bytes");
         }

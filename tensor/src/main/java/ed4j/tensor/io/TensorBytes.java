@@ -117,15 +117,19 @@ public final class TensorBytes {
 
     /**
      * Reads exactly {@code numel} elements of {@code type} from {@code in} into an engine array.
-     * Memory grows with the bytes actually read: a stream that ends early costs at most the
-     * bytes it held plus one chunk.
+     *
+     * <p>When {@code backed} is true the caller has checked that the bytes are really present
+     * (a stored zip member inside the archive), and the array is allocated up front and filled
+     * through a small buffer. Otherwise memory grows with the bytes actually read, in chunks, so
+     * a stream that ends early costs at most the bytes it held plus one chunk; the price is a
+     * second copy of the data while it is decoded.
      *
      * @throws EOFException when the stream ends before {@code numel} elements
      */
-    public static Object read(InputStream in, ElementType type, ByteOrder order, int numel)
-            throws IOException {
+    public static Object read(InputStream in, ElementType type, ByteOrder order, int numel,
+            boolean backed) throws IOException {
         long length = (long) numel * type.byteSize();
-        if (length <= EAGER_STREAM_BYTES) {
+        if (backed || length <= EAGER_STREAM_BYTES) {
             Object dst = type.newArray(numel);
             byte[] chunk = new byte[(int) Math.min(CHUNK_BYTES, length)];
             int perChunk = Math.max(1, chunk.length / type.byteSize());

@@ -2,6 +2,7 @@ package ed4j.tensor.io;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -75,7 +76,7 @@ final class Mutator {
                     int at = rnd.nextInt(limit);
                     int del = Math.min(limit - at, rnd.nextInt(6));
                     byte[] tok = tokens[rnd.nextInt(tokens.length)]
-                            .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                            .getBytes(StandardCharsets.UTF_8);
                     b = splice(b, at, del, tok);
                 }
             }

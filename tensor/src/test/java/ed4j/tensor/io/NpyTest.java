@@ -12,12 +12,17 @@ import ed4j.tensor.Tensor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -208,13 +213,21 @@ class NpyTest {
         Npy.write(out, Tensor.ones(2, 2));
         assertArrayEquals(new float[] {1, 1, 1, 1}, Npy.read(out).toFloatArray());
         IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(out, ch -> {
-            ch.write(java.nio.ByteBuffer.wrap(new byte[] {1, 2, 3}));
+            ch.write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
             throw new IOException("disk full");
         }));
         assertEquals("disk full", e.getMessage());
         assertArrayEquals(new float[] {1, 1, 1, 1}, Npy.read(out).toFloatArray());
         try (Stream<Path> files = Files.list(tmp)) {
             assertEquals(List.of(out), files.toList());
+        }
+        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            // The written file gets the permissions of any new file, not a temp file's 0600.
+            Path plain = Files.createFile(tmp.resolve("plain"));
+            Path fresh = tmp.resolve("fresh.npy");
+            Npy.write(fresh, Tensor.ones(1));
+            assertEquals(Files.getPosixFilePermissions(plain),
+                    Files.getPosixFilePermissions(fresh));
         }
     }
 
@@ -239,7 +252,7 @@ class NpyTest {
     @Test
     void malformedFilesGiveMessagesNamingTheProblem() throws IOException {
         byte[] good = Files.readAllBytes(fixture("f4.npy"));
-        String m = errorOf(java.util.Arrays.copyOf(good, good.length - 3));
+        String m = errorOf(Arrays.copyOf(good, good.length - 3));
         assertTrue(m.contains("needs 96 bytes") && m.contains("93 bytes"), m);
         m = errorOf(Mutator.splice(good, good.length, 0, new byte[4]));
         assertTrue(m.contains("100 bytes follow"), m);
@@ -276,8 +289,8 @@ class NpyTest {
         IOException e = assertThrows(IOException.class, () -> Npy.readNpz(notZip));
         assertTrue(e.getMessage().startsWith(notZip.toString()), e.getMessage());
         Path other = tmp.resolve("other.npz");
-        try (var zip = new java.util.zip.ZipOutputStream(Files.newOutputStream(other))) {
-            zip.putNextEntry(new java.util.zip.ZipEntry("readme.txt"));
+        try (var zip = new ZipOutputStream(Files.newOutputStream(other))) {
+            zip.putNextEntry(new ZipEntry("readme.txt"));
             zip.write("hello".getBytes(StandardCharsets.UTF_8));
             zip.closeEntry();
         }
