@@ -287,8 +287,14 @@ public final class Tensor {
         return strides[Shape.normalizeDim(dim, dims.length, "stride")];
     }
 
-    /** True when the elements lie in row-major order without gaps (size-1 dims ignored). */
+    /**
+     * True when the elements lie in row-major order without gaps (size-1 dims ignored); an empty
+     * tensor is contiguous.
+     */
     public boolean isContiguous() {
+        if (numel() == 0) {
+            return true;
+        }
         int expected = 1;
         for (int i = dims.length - 1; i >= 0; i--) {
             if (dims[i] != 1) {
