@@ -25,6 +25,16 @@ public final class AtomicFiles {
 
     private AtomicFiles() {}
 
+    /** Writes {@code bytes} to {@code target} atomically (see {@link #write(Path, Body)}). */
+    public static void write(Path target, byte[] bytes) throws IOException {
+        write(target, ch -> {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+        });
+    }
+
     /**
      * Writes {@code target} atomically. The rename uses {@code ATOMIC_MOVE} and falls back to
      * {@code REPLACE_EXISTING} where the file system cannot move atomically. On failure the
