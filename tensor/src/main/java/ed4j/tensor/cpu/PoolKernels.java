@@ -161,6 +161,13 @@ final class PoolKernels {
     /**
      * {@code x (N, C, H, W) -> {values (N, C, OH, OW), indices (N, C, OH, OW) int64}}; an index
      * is {@code h * W + w} within the input plane.
+     *
+     * <p>The window maxima are separable like the sums of average pooling: {@link Math#max} over
+     * each window's columns of a -infinity-padded plane, then over its rows, branch-free and NaN
+     * propagating. A second scan of each window then finds the index: the first element equal to
+     * the maximum in row-major order, or the last NaN when the maximum is NaN. That is the element
+     * PyTorch's scan keeps, which replaces its candidate only on a strictly greater value or a
+     * NaN; the value is read back from that element (so {@code -0.0} stays {@code -0.0}).
      */
     static Tensor[] maxPool2d(CpuBackend be, Tensor x, Pool2dParams p) {
         int h = x.size(2);
@@ -172,14 +179,42 @@ final class PoolKernels {
         Tensor values = be.empty(outShape, x.dtype());
         Tensor indices = be.empty(outShape, DType.INT64);
         long[] idx = ElementwiseKernels.storage(indices).longs();
+        CpuStorage src = ElementwiseKernels.storage(x);
         CpuStorage dst = ElementwiseKernels.storage(values);
         int planes = x.size(0) * x.size(1);
-        int grain = Math.max(1, ElementwiseKernels.GRAIN / (h * w));
+        int ph = h + 2 * p.padH();
+        int pw = w + 2 * p.padW();
+        int grain = Math.max(1, ElementwiseKernels.GRAIN / (ph * pw));
         be.parallel().forRange(planes, grain, (p0, p1) -> {
-            double[] plane = new double[h * w];
+            // NOTE: padding is -infinity; only the interior of this buffer is ever rewritten.
+            double[] padded = new double[ph * pw];
+            java.util.Arrays.fill(padded, Double.NEGATIVE_INFINITY);
+            double[] rowMax = new double[ph * ow];
             double[] res = new double[oh * ow];
             for (int q = p0; q < p1; q++) {
-                Planes.load(x, q, plane);
+                Planes.load(src, Planes.offset(x, q), x.stride(2), x.stride(3), h, w,
+                        padded, p.padH() * pw + p.padW(), pw);
+                java.util.Arrays.fill(rowMax, Double.NEGATIVE_INFINITY);
+                for (int r = 0; r < ph; r++) {
+                    int o = r * ow;
+                    for (int kw = 0; kw < p.kernelW(); kw++) {
+                        int base = r * pw + kw;
+                        int sw = p.strideW();
+                        for (int j = 0; j < ow; j++) {
+                            rowMax[o + j] = Math.max(rowMax[o + j], padded[base + j * sw]);
+                        }
+                    }
+                }
+                java.util.Arrays.fill(res, Double.NEGATIVE_INFINITY);
+                for (int i = 0; i < oh; i++) {
+                    int o = i * ow;
+                    for (int kh = 0; kh < p.kernelH(); kh++) {
+                        int in = (i * p.strideH() + kh) * ow;
+                        for (int j = 0; j < ow; j++) {
+                            res[o + j] = Math.max(res[o + j], rowMax[in + j]);
+                        }
+                    }
+                }
                 int base = q * oh * ow;
                 for (int i = 0; i < oh; i++) {
                     int h0 = i * p.strideH() - p.padH();
@@ -189,30 +224,49 @@ final class PoolKernels {
                         int w0 = j * p.strideW() - p.padW();
                         int ws = Math.max(w0, 0);
                         int we = Math.min(w0 + p.kernelW(), w);
-                        // Padding is -infinity, so only the part inside the input is scanned;
-                        // with padding at most half the window that part is never empty.
-                        int best = hs * w + ws;
-                        double max = Double.NEGATIVE_INFINITY;
-                        for (int r = hs; r < he; r++) {
-                            for (int c = ws; c < we; c++) {
-                                double v = plane[r * w + c];
-                                // NOTE: strict > keeps the first maximum on ties; a NaN always
-                                // takes over, so NaN propagates and the last NaN holds the index,
-                                // as in PyTorch's CPU kernel.
-                                if (v > max || Double.isNaN(v)) {
-                                    max = v;
-                                    best = r * w + c;
-                                }
-                            }
-                        }
-                        res[i * ow + j] = max;
-                        idx[base + i * ow + j] = best;
+                        int at = argOfMax(padded, pw, p.padH(), p.padW(), hs, he, ws, we,
+                                res[i * ow + j]);
+                        idx[base + i * ow + j] = at;
+                        res[i * ow + j] = padded[(at / w + p.padH()) * pw + at % w + p.padW()];
                     }
                 }
                 Planes.store(res, 0, ow, oh, ow, dst, base);
             }
         });
         return new Tensor[] {values, indices};
+    }
+
+    /**
+     * The flat unpadded index {@code r * W + c} of {@code max} in rows {@code [hs, he)} and
+     * columns {@code [ws, we)} of a padded plane: the first equal element in row-major order, or
+     * the last NaN when {@code max} is NaN.
+     */
+    private static int argOfMax(double[] padded, int pw, int padH, int padW, int hs, int he,
+            int ws, int we, double max) {
+        int w = pw - 2 * padW;
+        if (max != max) {
+            // NOTE: a NaN in the window is its maximum; PyTorch's scan lets every NaN take over,
+            // so the last NaN holds the index.
+            for (int r = he - 1; r >= hs; r--) {
+                for (int c = we - 1; c >= ws; c--) {
+                    double v = padded[(r + padH) * pw + c + padW];
+                    if (v != v) {
+                        return r * w + c;
+                    }
+                }
+            }
+        }
+        // NOTE: the first element equal to the maximum wins ties, as PyTorch's strict > does; a
+        // window of -infinity therefore reports its first element inside the input.
+        for (int r = hs; r < he; r++) {
+            int rowBase = (r + padH) * pw + padW;
+            for (int c = ws; c < we; c++) {
+                if (padded[rowBase + c] == max) {
+                    return r * w + c;
+                }
+            }
+        }
+        throw new IllegalStateException("maxPool2d: window maximum " + max + " not found");
     }
 
     /**

@@ -313,6 +313,21 @@ class PoolKernelsTest {
         assertArrayEquals(new long[] {0, 0, 1, 0, 0, 1, 3, 3, 4}, ri[1].toLongArray());
     }
 
+    @Test
+    void signedZerosKeepTheFirstLikePytorch() {
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            Tensor x = tensor(BACKEND, dt, new double[] {-0.0, 0.0, -1.0, 0.0, -0.0, -2.0},
+                    1, 1, 2, 3);
+            Tensor[] r = PoolKernels.maxPool2d(BACKEND, x, new Pool2dParams(2, 2, 1, 1, 0, 0,
+                    true));
+            // torch 1.13 gives values [-0., 0.] at indices [0, 1].
+            assertArrayEquals(new long[] {0, 1}, r[1].toLongArray());
+            double[] v = r[0].toDoubleArray();
+            assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(v[0]));
+            assertEquals(Double.doubleToRawLongBits(0.0), Double.doubleToRawLongBits(v[1]));
+        }
+    }
+
     // ---- determinism ------------------------------------------------------------------------
 
     @Test
