@@ -14,6 +14,11 @@ import ed4j.tensor.Tensor;
  * PyTorch's {@code h0 * (w0 * x00 + w1 * x01) + h1 * (w0 * x10 + w1 * x11)}. The gradient is the
  * exact adjoint: the same two passes transposed. Planes are split over the worker threads and
  * each plane is computed sequentially, so results do not depend on the thread count.
+ *
+ * <p>LIMITATION: the scale always comes from the sizes ({@code in/out}), as in PyTorch's
+ * {@code interpolate(size=...)}. PyTorch's {@code scale_factor=s} with
+ * {@code recompute_scale_factor=False} uses {@code 1/s} instead, which differs when
+ * {@code in * s} is not a whole number; such calls are not reproduced exactly.
  */
 final class ResampleKernels {
 

@@ -255,8 +255,8 @@ class IndexKernelsTest {
 
     @Test
     void resultsDoNotDependOnTheThreadCount() {
-        CpuBackend one = CpuBackend.create(1);
-        CpuBackend many = CpuBackend.create(5);
+        CpuBackend one = KernelTestSupport.ONE_THREAD;
+        CpuBackend many = KernelTestSupport.FIVE_THREADS;
         Random r1 = new Random(47);
         Random r2 = new Random(47);
         long[] iv = new long[200 * 300];

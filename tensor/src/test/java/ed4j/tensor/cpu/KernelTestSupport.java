@@ -22,6 +22,10 @@ final class KernelTestSupport {
     /** A backend with several workers, so that kernels split their work even on small machines. */
     static final CpuBackend BACKEND = CpuBackend.create(4);
 
+    /** Backends for the thread-count independence checks. */
+    static final CpuBackend ONE_THREAD = CpuBackend.create(1);
+    static final CpuBackend FIVE_THREADS = CpuBackend.create(5);
+
     /** How a test input is laid out in memory; its values do not depend on the layout. */
     enum Layout {
         /** Row-major and compact. */

@@ -293,8 +293,8 @@ class NormKernelsTest {
 
     @Test
     void resultsDoNotDependOnTheThreadCount() {
-        CpuBackend one = CpuBackend.create(1);
-        CpuBackend many = CpuBackend.create(5);
+        CpuBackend one = KernelTestSupport.ONE_THREAD;
+        CpuBackend many = KernelTestSupport.FIVE_THREADS;
         for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             Tensor[] in1 = inputs(one, dt);
             Tensor[] in2 = inputs(many, dt);

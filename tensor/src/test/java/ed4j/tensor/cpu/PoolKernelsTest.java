@@ -332,8 +332,8 @@ class PoolKernelsTest {
 
     @Test
     void resultsDoNotDependOnTheThreadCount() {
-        CpuBackend one = CpuBackend.create(1);
-        CpuBackend many = CpuBackend.create(5);
+        CpuBackend one = KernelTestSupport.ONE_THREAD;
+        CpuBackend many = KernelTestSupport.FIVE_THREADS;
         Pool2dParams p = Pool2dParams.of(3, 1, 1);
         Pool2dParams m = Pool2dParams.of(3, 2, 1);
         for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {

@@ -255,8 +255,8 @@ class ResampleKernelsTest {
 
     @Test
     void resultsDoNotDependOnTheThreadCount() {
-        CpuBackend one = CpuBackend.create(1);
-        CpuBackend many = CpuBackend.create(5);
+        CpuBackend one = KernelTestSupport.ONE_THREAD;
+        CpuBackend many = KernelTestSupport.FIVE_THREADS;
         for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
             for (boolean ac : new boolean[] {false, true}) {
                 Tensor x1 = random(one, new Random(4), dt, Layout.TRANSPOSED, 2, 64, 23, 17);
