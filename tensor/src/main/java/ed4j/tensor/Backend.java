@@ -123,28 +123,40 @@ public interface Backend {
     /**
      * Max pooling of {@code x (N, C, H, W)}, padding acting as negative infinity. Returns
      * {values, indices}; an index is the flat position {@code h * W + w} of the maximum in its
-     * input plane (PyTorch's convention); the first maximum wins ties.
+     * input plane (PyTorch's convention); the first maximum wins ties, and a NaN in the window is
+     * the maximum (NaN propagates, as in PyTorch).
      */
     Tensor[] maxPool2d(Tensor x, Pool2dParams p);
 
-    /** Gradient of {@link #maxPool2d}: each output gradient goes to its index. */
+    /**
+     * Gradient of {@link #maxPool2d}: each output gradient goes to its index; gradients of
+     * outputs that share an index add up.
+     */
     Tensor maxPool2dBackward(Tensor gradOut, Tensor indices, Shape inputShape);
 
     /**
      * Layer normalisation over the trailing {@code normalizedNumel} elements of each row of
      * {@code x}, with optional per-element {@code weight} and {@code bias} (null for none),
-     * biased variance. Returns {y, mean, rstd}, where mean and rstd have one element per row.
+     * biased variance, {@code eps} added to it inside the square root. Returns {y, mean, rstd}:
+     * {@code y} has x's shape; mean and rstd (1 / sqrt(var + eps)) are 1-d tensors of x's dtype
+     * with {@code R = x.numel() / normalizedNumel} elements, one per row in row-major order of
+     * x's leading dims (PyTorch keeps those leading dims plus trailing 1s; reshape as needed).
      */
     Tensor[] layerNorm(Tensor x, Tensor weight, Tensor bias, int normalizedNumel, double eps);
 
     /**
      * Gradients of {@link #layerNorm}: returns {gradInput, gradWeight, gradBias}; the last two
-     * are null when {@code weight} is null.
+     * are null when {@code weight} is null. {@code mean} and {@code rstd} may have any shape with
+     * one element per row; they are read in row-major order.
      */
     Tensor[] layerNormBackward(
             Tensor gradOut, Tensor x, Tensor mean, Tensor rstd, Tensor weight, int normalizedNumel);
 
-    /** Bilinear resampling of {@code x (N, C, H, W)} to {@code (N, C, outH, outW)}. */
+    /**
+     * Bilinear resampling of {@code x (N, C, H, W)} to {@code (N, C, outH, outW)} with PyTorch
+     * 1.13's source coordinates: {@code d * (in-1)/(out-1)} (0 when {@code out == 1}) with
+     * {@code alignCorners}, else {@code (d + 0.5) * in/out - 0.5} clamped below at 0.
+     */
     Tensor upsampleBilinear2d(Tensor x, int outH, int outW, boolean alignCorners);
 
     /** Gradient of {@link #upsampleBilinear2d} with respect to its input. */
@@ -155,13 +167,21 @@ public interface Backend {
     /** Entries of {@code x} along {@code dim} at the positions of the 1-d {@code index}. */
     Tensor indexSelect(Tensor x, int dim, Tensor index);
 
-    /** A zero tensor of {@code shape} into which {@code source} is added along {@code dim}. */
+    /**
+     * A zero tensor of {@code shape} into which {@code source} is added along {@code dim}:
+     * {@code out[..., index[k], ...] += source[..., k, ...]}; repeated indices sum.
+     */
     Tensor indexAdd(Shape shape, int dim, Tensor index, Tensor source);
 
     /** {@code out[i][j][k] = x[i][index[i][j][k]][k]} for {@code dim = 1}, and so on. */
     Tensor gather(Tensor x, int dim, Tensor index);
 
-    /** A zero tensor of {@code shape} into which {@code source} is scattered and summed. */
+    /**
+     * A zero tensor of {@code shape} into which {@code source} is scattered and summed, the
+     * adjoint of {@link #gather}: for each position {@code p} of {@code index}, {@code source[p]}
+     * is added at {@code p} with its {@code dim} coordinate replaced by {@code index[p]}.
+     * {@code source} may be larger than {@code index}; only the part it covers is read.
+     */
     Tensor scatterAdd(Shape shape, int dim, Tensor index, Tensor source);
 
     /** Concatenation along {@code dim} of tensors equal in every other dim. */
