@@ -161,6 +161,8 @@ def write_sources():
     colour_mask[2:9, 3:12] = RNG.randint(0, 256, size=(7, 9, 3))
     colour_mask[0, 0] = (1, 0, 0)  # luma rounds to 0: not anomalous after convert("L")
     save("mask_rgb_14x12", "png", Image.fromarray(colour_mask, "RGB"))
+    save("cmyk_16x12", "jpg", Image.fromarray(scene(16, 12), "RGB").convert("CMYK"),
+         quality=90)
     return files
 
 

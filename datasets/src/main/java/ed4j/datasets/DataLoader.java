@@ -175,7 +175,12 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
     public void close() {
         closed = true;
         if (pool != null) {
-            pool.shutdownNow();
+            // Cancel queued decodes, so that a consumer waiting on one wakes up.
+            for (Runnable queued : pool.shutdownNow()) {
+                if (queued instanceof Future<?> f) {
+                    f.cancel(false);
+                }
+            }
         }
     }
 
@@ -280,6 +285,10 @@ public final class DataLoader implements Iterable<Batch>, AutoCloseable {
 
         /** Records a skippable failure, or closes the epoch and throws. */
         private void handle(Sample sample, Throwable cause) {
+            if (closed) {
+                close();
+                throw new IllegalStateException("DataLoader is closed", cause);
+            }
             if (cause instanceof InvalidSampleException ise && skipInvalid) {
                 recordSkip(ise);
                 return;

@@ -1,5 +1,6 @@
 package ed4j.datasets;
 
+import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.DataBuffer;
@@ -34,6 +35,7 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  *   <li>grayscale (with or without alpha) is replicated to three channels; alpha is dropped
  *       without compositing;
  *   <li>palette images (PNG palette, 1/2/4-bit gray, BMP palette) map through their palette;
+ *   <li>CMYK JPEG converts with PIL's {@code 255 - K - C (255 - K) / 255} per channel;
  *   <li>16-bit grayscale PNG becomes PIL mode {@code I} and {@code I -> RGB} <em>clips</em> to
  *       [0, 255]: 1000 becomes 255, 100 stays 100 (no scaling);
  *   <li>16-bit RGB, RGBA and gray+alpha PNG keep the high byte of each sample ({@code v >> 8});
@@ -191,7 +193,8 @@ public final class ImageDecoder {
         } catch (IOException | RuntimeException e) {
             // ImageIO reports damaged data as IIOException, or as runtime exceptions from
             // deep inside its readers (index and argument errors on truncated streams).
-            throw new InvalidSampleException(file, "corrupt " + format + " image: " + e, e);
+            throw new InvalidSampleException(file,
+                    "cannot decode " + format + " image (corrupt or unsupported): " + e, e);
         }
     }
 
@@ -204,6 +207,9 @@ public final class ImageDecoder {
         byte[] out = new byte[w * h * 3];
         if (cm instanceof IndexColorModel icm) {
             fromPalette(raster, icm, out);
+        } else if (cm.getColorSpace().getType() == ColorSpace.TYPE_CMYK
+                && raster.getNumBands() == 4) {
+            fromCmyk(raster, out);
         } else if (!fastRgb(raster, out)) {
             fromSamples(file, raster, pngGray, out);
         }
@@ -231,6 +237,27 @@ public final class ImageDecoder {
                     out[o] = reds[i];
                     out[o + 1] = greens[i];
                     out[o + 2] = blues[i];
+                }
+            }
+        }
+    }
+
+    /**
+     * PIL's {@code CMYK -> RGB}: {@code v = (255 - K) - C * (255 - K) / 255} per channel, the
+     * product rounded as Pillow's {@code MULDIV255} does.
+     */
+    private static void fromCmyk(Raster raster, byte[] out) {
+        int w = raster.getWidth();
+        int h = raster.getHeight();
+        int[] px = new int[4 * w];
+        for (int y = 0; y < h; y++) {
+            raster.getPixels(0, y, w, 1, px);
+            for (int x = 0; x < w; x++) {
+                int nk = 255 - px[4 * x + 3];
+                for (int c = 0; c < 3; c++) {
+                    int t = px[4 * x + c] * nk + 128;
+                    int v = nk - (((t >> 8) + t) >> 8);
+                    out[(y * w + x) * 3 + c] = (byte) Math.max(0, Math.min(255, v));
                 }
             }
         }

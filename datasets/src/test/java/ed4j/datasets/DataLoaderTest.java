@@ -11,12 +11,15 @@ import ed4j.tensor.DType;
 import ed4j.tensor.Shape;
 import ed4j.tensor.Tensor;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -221,6 +224,37 @@ class DataLoaderTest {
         loader.close();
         assertThrows(IllegalStateException.class, loader::iterator);
         assertThrows(IllegalStateException.class, open::hasNext);
+    }
+
+    @Test
+    void closingWakesAConsumerWaitingForAWorker() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch never = new CountDownLatch(1);
+        SampleDecoder stuck = s -> {
+            started.countDown();
+            try {
+                never.await();
+            } catch (InterruptedException e) {
+                throw new InterruptedIOException("decode interrupted");
+            }
+            return fakeDecode(s);
+        };
+        DataLoader loader = DataLoader.builder(fakeSamples(6), stuck).workers(1)
+                .queueCapacity(3).build();
+        Iterator<Batch> it = loader.iterator();
+        CompletableFuture<Throwable> consumer = CompletableFuture.supplyAsync(() -> {
+            try {
+                it.next();
+                return null;
+            } catch (RuntimeException e) {
+                return e;
+            }
+        });
+        assertTrue(started.await(20, TimeUnit.SECONDS));
+        loader.close();
+        Throwable t = consumer.get(20, TimeUnit.SECONDS);
+        assertTrue(t instanceof IllegalStateException, String.valueOf(t));
+        assertTrue(t.getMessage().contains("closed"), t.getMessage());
     }
 
     @Test
