@@ -203,24 +203,32 @@ public final class Tensor {
         return s;
     }
 
-    /** Zeros with the shape, dtype and device of this tensor. */
+    /** Zeros with the shape, dtype and backend of this tensor. */
     public Tensor zerosLike() {
-        return zeros(shape(), dtype(), device());
+        return wrap(backend().allocate(dtype(), numel()), shape());
     }
 
-    /** Ones with the shape, dtype and device of this tensor. */
+    /** Ones with the shape, dtype and backend of this tensor. */
     public Tensor onesLike() {
-        return full(shape(), 1.0, dtype(), device());
+        return fullLike(1.0);
     }
 
-    /** {@code value} everywhere, with the shape, dtype and device of this tensor. */
+    /** {@code value} everywhere, with the shape, dtype and backend of this tensor. */
     public Tensor fullLike(double value) {
-        return full(shape(), value, dtype(), device());
+        return filled(shape(), value);
     }
 
-    /** A rank-0 tensor of this tensor's dtype and device. */
+    /** A rank-0 tensor of this tensor's dtype and backend. */
     public Tensor scalarLike(double value) {
-        return scalar(value, dtype(), device());
+        return filled(Shape.scalar(), value);
+    }
+
+    private Tensor filled(Shape s, double value) {
+        Tensor t = wrap(backend().allocate(dtype(), s.numel()), s);
+        if (value != 0.0) {
+            backend().fill(t, value);
+        }
+        return t;
     }
 
     // =========================================================================================
