@@ -66,15 +66,19 @@ def epoch(files, pool):
 
 
 def images_per_second(files, threads, rounds):
+    """Median images/s, CPU/wall ratio and CPU ms per image over `rounds` epochs."""
     pool = concurrent.futures.ThreadPoolExecutor(threads) if threads > 1 else None
     try:
         epoch(files, pool)  # warm-up
-        rates = []
+        rates, ratios, cpu_ms = [], [], []
         for _ in range(rounds):
-            t0 = time.perf_counter()
+            c0, t0 = time.process_time(), time.perf_counter()
             epoch(files, pool)
-            rates.append(len(files) / (time.perf_counter() - t0))
-        return statistics.median(rates)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            rates.append(len(files) / wall)
+            ratios.append(cpu / wall)
+            cpu_ms.append(1000 * cpu / len(files))
+        return statistics.median(rates), statistics.median(ratios), statistics.median(cpu_ms)
     finally:
         if pool:
             pool.shutdown()
@@ -134,16 +138,17 @@ def main():
           f"Python {platform.python_version()}, Pillow {PIL.__version__}, "
           f"torchvision {torchvision.__version__}, torch {torch.__version__}")
     print(f"{'source':>7} {'threads':>7} {'Java img/s':>11} {'PIL+tv img/s':>13} "
-          f"{'Java/PIL':>9}")
+          f"{'Java/PIL':>9} {'PIL cpu/wall':>13} {'PIL cpu ms/img':>15}")
     steps = {}
     for size in args.sizes:
         files = files_of(os.path.join(args.images, f"s{size}"))
         for threads in (1, 2):
-            py = images_per_second(files, threads, args.rounds)
+            py, ratio_cpu, cpu_ms = images_per_second(files, threads, args.rounds)
             jv = java.get(("pipeline", size, threads))
             ratio = f"{jv / py:9.2f}" if jv else f"{'-':>9}"
             jtxt = f"{jv:11.1f}" if jv else f"{'-':>11}"
-            print(f"{size:>7} {threads:>7} {jtxt} {py:13.1f} {ratio}")
+            print(f"{size:>7} {threads:>7} {jtxt} {py:13.1f} {ratio} {ratio_cpu:13.2f} "
+                  f"{cpu_ms:15.1f}")
         steps[size] = step_rates(files, args.rounds)
     print("single thread, per step (images/s):")
     print(f"{'source':>7} {'step':>26} {'Java':>9} {'PIL+tv':>9}")

@@ -16,6 +16,8 @@ import ed4j.datasets.SyntheticDataset;
 import ed4j.datasets.Transforms;
 import ed4j.tensor.Tensor;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.OperatingSystemMXBean;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -164,10 +166,18 @@ public class ImagePipelineBench {
         return Transforms.toImagenetTensor(PilResample.lanczos(st.decoded, OUT, OUT));
     }
 
-    /** Runs the benchmarks and writes {@code jmh-image-pipeline.json}. */
+    /**
+     * Runs the benchmarks and writes {@code jmh-image-pipeline.json}; with the argument {@code
+     * cpu}, prints instead the process CPU time per image and the CPU/wall ratio of the loader
+     * (robust on a shared machine, where wall-clock throughput depends on other load).
+     */
     public static void main(String[] args) throws RunnerException, IOException {
         for (int s : new int[] {512, 1024}) {
             imageRoot(s);
+        }
+        if (args.length > 0 && args[0].equals("cpu")) {
+            cpuPerImage();
+            return;
         }
         Options opt = new OptionsBuilder()
                 .include(ImagePipelineBench.class.getSimpleName())
@@ -175,5 +185,38 @@ public class ImagePipelineBench {
                 .result("jmh-image-pipeline.json")
                 .build();
         new Runner(opt).run();
+    }
+
+    /** Loader epochs with 1 and 2 workers, alternating, 5 rounds of 3 epochs each. */
+    private static void cpuPerImage() throws IOException {
+        OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+        if (!(os instanceof com.sun.management.OperatingSystemMXBean cpu)) {
+            throw new IllegalStateException("process CPU time is not available on this JVM");
+        }
+        SampleDecoder decoder = SampleDecoder.standard(new Preprocess(ResizeMode.EXACT, OUT));
+        System.out.println("source workers   img/s  cpu/wall  cpu ms/img");
+        for (int srcSize : new int[] {512, 1024}) {
+            List<Sample> samples = samples(srcSize);
+            for (int round = 0; round < 5; round++) {
+                for (int workers = 1; workers <= 2; workers++) {
+                    try (DataLoader loader = DataLoader.builder(samples, decoder).batchSize(8)
+                            .workers(workers).queueCapacity(16).build()) {
+                        loader.forEach(b -> { }); // warm-up epoch
+                        long cpu0 = cpu.getProcessCpuTime();
+                        long t0 = System.nanoTime();
+                        int n = 0;
+                        for (int e = 0; e < 3; e++) {
+                            for (Batch b : loader) {
+                                n += b.size();
+                            }
+                        }
+                        double wall = (System.nanoTime() - t0) / 1e9;
+                        double used = (cpu.getProcessCpuTime() - cpu0) / 1e9;
+                        System.out.printf("%6d %7d %7.1f %9.2f %11.1f%n", srcSize, workers,
+                                n / wall, used / wall, 1000 * used / n);
+                    }
+                }
+            }
+        }
     }
 }
