@@ -189,6 +189,15 @@ public final class ClassTrainer {
             models.get(i).loadStateDict(c.levels().get(i), true);
         }
         adam.loadStateDict(c.optimizerState());
+        // NOTE: the published loop zeroes gradients instead of dropping them, so every parameter
+        // that was ever updated still holds a (zero) gradient and keeps moving by its momentum
+        // when the other level steps. Recreate those zero gradients so that a resumed run
+        // continues exactly.
+        for (Map.Entry<String, ed4j.autograd.Variable> e : adam.params().entrySet()) {
+            if (c.optimizerState().containsKey(e.getKey() + ".step")) {
+                e.getValue().setGrad(e.getValue().data().zerosLike());
+            }
+        }
         return Integer.parseInt(saved.getOrDefault("epoch", "0"));
     }
 
