@@ -43,12 +43,13 @@ final class FeaturesCommand implements Callable<Integer> {
         FeatureExtractor ex = Setup.extractor(model);
         Preprocess pre = DatasetLayout.MVTEC_AD.preprocess(inpSize);
         List<Path> files = Images.expand(inputs);
+        java.util.Map<Path, String> names = Images.outputNames(inputs, files);
         Files.createDirectories(out);
         try (Progress.Task task = new BarProgress().start("features", files.size(), "img")) {
             for (Path f : files) {
                 Tensor x = Images.tensor(Images.load(f, pre)).unsqueeze(0);
                 List<Tensor> maps = ex.featureMaps(x);
-                String stem = Images.stem(f);
+                String stem = names.get(f);
                 Npy.write(out.resolve(stem + "_layer2.npy"), maps.get(0).select(0, 0)
                         .contiguous());
                 Npy.write(out.resolve(stem + "_layer3.npy"), maps.get(1).select(0, 0)

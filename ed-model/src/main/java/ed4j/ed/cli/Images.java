@@ -46,6 +46,34 @@ final class Images {
         return EXTENSIONS.stream().anyMatch(n::endsWith);
     }
 
+    /**
+     * Output names for the inputs: the file stem, or for files found in a folder their path
+     * below it with separators turned into underscores ({@code good/000.png} becomes
+     * {@code good_000}), so that equal stems in different folders do not collide.
+     */
+    static java.util.Map<Path, String> outputNames(List<Path> inputs, List<Path> files) {
+        java.util.Map<Path, String> names = new java.util.LinkedHashMap<>();
+        java.util.Set<String> used = new java.util.HashSet<>();
+        for (Path f : files) {
+            String name = stem(f);
+            for (Path in : inputs) {
+                if (Files.isDirectory(in) && f.startsWith(in)) {
+                    String rel = in.relativize(f).toString();
+                    int dot = rel.lastIndexOf('.');
+                    name = (dot > 0 ? rel.substring(0, dot) : rel)
+                            .replace(java.io.File.separatorChar, '_');
+                    break;
+                }
+            }
+            String unique = name;
+            for (int i = 2; !used.add(unique); i++) {
+                unique = name + "-" + i;
+            }
+            names.put(f, unique);
+        }
+        return names;
+    }
+
     /** File name without extension. */
     static String stem(Path p) {
         String n = p.getFileName().toString();

@@ -81,6 +81,7 @@ final class PredictCommand implements Callable<Integer> {
         double hi = Double.parseDouble(m.meta().getOrDefault("map_max", "1"));
         Preprocess pre = d.layout().preprocess(inpSize);
         List<Path> files = Images.expand(inputs);
+        java.util.Map<Path, String> names = Images.outputNames(inputs, files);
         Evaluator ev = new Evaluator(ex, inpSize, Progress.none());
         GaussianBlur blur = new GaussianBlur(4.0);
         StringBuilder csv = new StringBuilder("file,score,anomalous,threshold\n");
@@ -100,7 +101,7 @@ final class PredictCommand implements Callable<Integer> {
                 csv.append(String.format(Locale.ROOT, "%s,%.6g,%d,%.6g%n", f, score,
                         anomalous ? 1 : 0, t));
                 Heatmaps.writePng(Heatmaps.overlay(rgb, sm, lo, hi, 0.5),
-                        out.resolve("overlays").resolve(Images.stem(f) + ".png"));
+                        out.resolve("overlays").resolve(names.get(f) + ".png"));
                 task.step(1);
             }
         }
