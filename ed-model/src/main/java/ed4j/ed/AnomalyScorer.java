@@ -43,12 +43,13 @@ public final class AnomalyScorer {
         }
     }
 
+    /** {@code mean_layers(KL(A, P) + KL(P, A))} averaged over heads, {@code (B, L)}. */
     private static Variable correlation(List<EncoderLayer.Output> layers, boolean intra) {
         Variable sum = null;
         for (EncoderLayer.Output o : layers) {
             Variable a = intra ? o.intraCorr() : o.interCorr();
-            Variable p = EdLoss.normalize(intra ? o.intraPrior() : o.interPrior());
-            Variable c = EdLoss.kl(a, p).add(EdLoss.kl(p, a));
+            Variable d = EdLoss.divergences(a, intra ? o.intraPrior() : o.interPrior());
+            Variable c = d.narrow(3, 0, 2).sum(3, false).mean(1, false);
             sum = sum == null ? c : sum.add(c);
         }
         return sum.div(layers.size());

@@ -26,7 +26,41 @@ import java.util.Map;
 public final class DifferenceAwareAttention extends Module {
 
     /** The block's three results; the correlation and prior are absent without priors. */
-    public record Output(Variable out, Variable correlation, Variable prior) {}
+    public record Output(Variable out, Variable correlation, Prior prior) {}
+
+    /**
+     * The Gaussian distance prior of every head and query token, kept as its per-row widths:
+     * {@code s1} pairs with squared row distances {@code dy}, {@code s2} with squared column
+     * distances {@code dx} (shapes {@code (B, H, L)} and {@code (L, S)}). The full
+     * {@code (B, H, L, S)} tensor is formed only on request.
+     */
+    public record Prior(Variable s1, Variable s2, Tensor dy, Tensor dx) {
+
+        /** {@code a = 1 / (2 s1^2)}, the coefficient of the row distances. */
+        public Variable rowCoefficient() {
+            return s1.square().mul(2.0).pow(-1.0);
+        }
+
+        /** {@code b = 1 / (2 s2^2)}, the coefficient of the column distances. */
+        public Variable colCoefficient() {
+            return s2.square().mul(2.0).pow(-1.0);
+        }
+
+        /**
+         * The prior {@code T = exp(-dy / (2 s1^2) - dx / (2 s2^2)) / (2 pi s1 s2)} as the
+         * published model forms it, {@code (B, H, L, S)}.
+         */
+        public Variable full() {
+            Variable a1 = s1.unsqueeze(3);
+            Variable a2 = s2.unsqueeze(3);
+            Variable rowTerm = Variable.constant(dy.to(s1.dtype()).to(s1.device()))
+                    .div(a1.square().mul(2.0));
+            Variable colTerm = Variable.constant(dx.to(s1.dtype()).to(s1.device()))
+                    .div(a2.square().mul(2.0));
+            Variable norm = a1.mul(a2).mul(2 * Math.PI);
+            return rowTerm.add(colTerm).neg().exp().div(norm);
+        }
+    }
 
     private final Linear query;
     private final Linear key;
@@ -128,24 +162,15 @@ public final class DifferenceAwareAttention extends Module {
     }
 
     /**
-     * The Gaussian distance prior {@code (B, H, L, L)}:
-     * {@code s = 3^(sigmoid(5 sigma(q)) + 1e-5) - 1} per head and query token, {@code s1} pairing
-     * with row distances and {@code s2} with column distances,
-     * {@code T = exp(-dy / (2 s1^2) - dx / (2 s2^2)) / (2 pi s1 s2)}.
+     * The widths of the Gaussian distance prior, {@code (B, H, L)} each:
+     * {@code s = 3^(sigmoid(5 sigma(q)) + 1e-5) - 1} per head and query token.
      */
-    private Variable prior(Variable q) {
+    private Prior prior(Variable q) {
         int b = q.size(0);
         int l = q.size(1);
         // sigma_projection output channel 2h + j is head h, component j.
         Variable s = sigma.forward(q).reshape(b, l, cfg.heads(), 2).permute(0, 2, 1, 3);
         s = s.mul(5.0).sigmoid().add(1e-5).rpow(3.0).sub(1.0);
-        Variable s1 = s.narrow(3, 0, 1);
-        Variable s2 = s.narrow(3, 1, 1);
-        Variable rowTerm = Variable.constant(dy.to(q.dtype()).to(q.device()))
-                .div(s1.square().mul(2.0));
-        Variable colTerm = Variable.constant(dx.to(q.dtype()).to(q.device()))
-                .div(s2.square().mul(2.0));
-        Variable norm = s1.mul(s2).mul(2 * Math.PI);
-        return rowTerm.add(colTerm).neg().exp().div(norm);
+        return new Prior(s.select(3, 0), s.select(3, 1), dy, dx);
     }
 }

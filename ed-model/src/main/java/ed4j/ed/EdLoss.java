@@ -80,14 +80,48 @@ public final class EdLoss {
         return dot.div(norms.clampMin(1e-16).sqrt());
     }
 
-    /** {c1, c2, ent} averaged over layers, from the intra or the inter branch. */
+    /**
+     * {c1, c2, ent} averaged over layers, from the intra or the inter branch, through the fused
+     * {@link PriorDivergence} op.
+     */
     static Variable[] correlationTerms(List<EncoderLayer.Output> layers, boolean intra) {
         Variable c1 = null;
         Variable c2 = null;
         Variable ent = null;
         for (EncoderLayer.Output o : layers) {
             Variable a = intra ? o.intraCorr() : o.interCorr();
-            Variable p = normalize(intra ? o.intraPrior() : o.interPrior());
+            DifferenceAwareAttention.Prior p = intra ? o.intraPrior() : o.interPrior();
+            // (B, H, L, 5) -> mean over heads, batch and tokens -> (5)
+            Variable terms = divergences(a, p).mean(new int[] {0, 1, 2}, false);
+            Variable t1 = terms.narrow(0, 0, 2).sum();
+            Variable te = terms.select(0, 2);
+            Variable t2 = terms.narrow(0, 3, 2).sum();
+            c1 = c1 == null ? t1 : c1.add(t1);
+            c2 = c2 == null ? t2 : c2.add(t2);
+            ent = ent == null ? te : ent.add(te);
+        }
+        double n = layers.size();
+        return new Variable[] {c1.div(n), c2.div(n), ent.div(n)};
+    }
+
+    /** The fused divergence terms {@code (B, H, L, 5)} of one attention block. */
+    public static Variable divergences(Variable attn, DifferenceAwareAttention.Prior p) {
+        return PriorDivergence.apply(attn, p.rowCoefficient(), p.colCoefficient(), p.dy(),
+                p.dx(), EPS);
+    }
+
+    /**
+     * {c1, c2, ent} of one branch written with the elementary ops, as the published code does:
+     * the reference the fused op is tested against.
+     */
+    public static Variable[] correlationTermsComposite(List<EncoderLayer.Output> layers,
+            boolean intra) {
+        Variable c1 = null;
+        Variable c2 = null;
+        Variable ent = null;
+        for (EncoderLayer.Output o : layers) {
+            Variable a = intra ? o.intraCorr() : o.interCorr();
+            Variable p = normalize((intra ? o.intraPrior() : o.interPrior()).full());
             Variable pd = p.detach();
             Variable ad = a.detach();
             Variable t1 = kl(pd, a).mean().add(kl(a, pd).mean());

@@ -19,8 +19,9 @@ import ed4j.tensor.Generator;
 public final class EncoderLayer extends Module {
 
     /** A layer's output and its correlations and priors (absent for a branch that is off). */
-    public record Output(Variable out, Variable intraCorr, Variable intraPrior,
-            Variable interCorr, Variable interPrior) {}
+    public record Output(Variable out, Variable intraCorr,
+            DifferenceAwareAttention.Prior intraPrior, Variable interCorr,
+            DifferenceAwareAttention.Prior interPrior) {}
 
     private final DifferenceAwareAttention selfAttention;
     private final DifferenceAwareAttention crossAttention;

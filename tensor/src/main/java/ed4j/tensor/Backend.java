@@ -162,6 +162,24 @@ public interface Backend {
     /** Gradient of {@link #upsampleBilinear2d} with respect to its input. */
     Tensor upsampleBilinear2dBackward(Tensor gradOut, Shape inputShape, boolean alignCorners);
 
+    // ---- fused kernels ----------------------------------------------------------------------
+
+    /**
+     * The divergences between attention rows and Gaussian distance priors that the ED losses
+     * and scores need, without materialising the priors (see {@code ed4j.ed.PriorDivergence}).
+     * Shapes: {@code attn (B, H, L, S)}, {@code a, b (B, H, L)}, {@code dy, dx (L, S)}. With
+     * {@code P = softmax_S(-(dy a + dx b))} per row, returns {@code (B, H, L, 5)} holding
+     * {@code KL(P, A), KL(A, P), Ent(A), KL(P, A), KL(A, P)} with
+     * {@code KL(p, q) = sum_j p (log(p + eps) - log(q + eps))} and
+     * {@code Ent(p) = -sum_j p log(p + eps)}. The first three take gradients through
+     * {@code attn} only, the last two through the prior only.
+     */
+    Tensor priorDivergence(Tensor attn, Tensor a, Tensor b, Tensor dy, Tensor dx, double eps);
+
+    /** Gradients of {@link #priorDivergence}: returns {gradAttn, gradA, gradB}. */
+    Tensor[] priorDivergenceBackward(Tensor gradOut, Tensor attn, Tensor a, Tensor b, Tensor dy,
+            Tensor dx, double eps);
+
     // ---- indexing ---------------------------------------------------------------------------
 
     /** Entries of {@code x} along {@code dim} at the positions of the 1-d {@code index}. */

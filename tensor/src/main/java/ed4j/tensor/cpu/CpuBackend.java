@@ -264,6 +264,20 @@ public final class CpuBackend implements Backend {
         return ResampleKernels.bilinearBackward(this, gradOut, inputShape, alignCorners);
     }
 
+    // ---- fused kernels ---------------------------------------------------------------------------
+
+    @Override
+    public Tensor priorDivergence(Tensor attn, Tensor a, Tensor b, Tensor dy, Tensor dx,
+            double eps) {
+        return PriorKernels.forward(this, attn, a, b, dy, dx, eps);
+    }
+
+    @Override
+    public Tensor[] priorDivergenceBackward(Tensor gradOut, Tensor attn, Tensor a, Tensor b,
+            Tensor dy, Tensor dx, double eps) {
+        return PriorKernels.backward(this, gradOut, attn, a, b, dy, dx, eps);
+    }
+
     // ---- indexing ------------------------------------------------------------------------------
 
     @Override
