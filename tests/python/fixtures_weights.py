@@ -284,7 +284,7 @@ def write_big_endian():
     expected_npz("bigendian_expected.npz", small)
 
 
-if __name__ == "__main__":
+def main():
     write_npy()
     write_safetensors()
     write_pth()
@@ -293,3 +293,7 @@ if __name__ == "__main__":
         for f in os.listdir(d):
             total += os.path.getsize(os.path.join(d, f))
     print("fixtures written, %d bytes in total" % total)
+
+
+if __name__ == "__main__":
+    main()
