@@ -99,8 +99,26 @@ final class Gemm {
         return out;
     }
 
+    /**
+     * {@code C += A * B} on raw arrays, all {@code float[]} (default kernel) or all {@code
+     * double[]}: {@code A (m, k)} and {@code B (k, n)} strided, C with row stride {@code ldc}.
+     * Used by the convolution kernels.
+     */
+    static void multiply(Parallel par, Object a, int aOff, int ars, int acs, Object b, int bOff,
+            int brs, int bcs, Object c, int cOff, int ldc, int m, int k, int n) {
+        if (a instanceof float[] x) {
+            Sgemm.multiply(par, GemmKernel.defaultKernel().implementation(),
+                    new FloatMatrix(x, aOff, ars, acs), new FloatMatrix((float[]) b, bOff, brs, bcs),
+                    (float[]) c, cOff, ldc, m, k, n);
+        } else {
+            Dgemm.multiply(par, new DoubleMatrix((double[]) a, aOff, ars, acs),
+                    new DoubleMatrix((double[]) b, bOff, brs, bcs), (double[]) c, cOff, ldc, m, k,
+                    n);
+        }
+    }
+
     /** Runs one product per batch item: in parallel over items when they are small or many. */
-    private static void forEachItem(Parallel par, int batch, long work, Item item) {
+    static void forEachItem(Parallel par, int batch, long work, Item item) {
         if (batch > 1 && (batch >= 2 * par.threads() || work <= SMALL)) {
             // Inside a worker the products' own parallel loops run inline.
             par.forRange(batch, 1, (s, e) -> {
@@ -115,8 +133,9 @@ final class Gemm {
         }
     }
 
+    /** One item of a batch. */
     @FunctionalInterface
-    private interface Item {
+    interface Item {
         void run(int index);
     }
 
