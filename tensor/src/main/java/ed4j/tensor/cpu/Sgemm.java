@@ -12,14 +12,14 @@ final class Sgemm {
 
     private Sgemm() {}
 
-    /** Largest k-block: a 16-column B strip of it (16 KiB) stays in L1. */
+    /** Largest k block: a 16-column B strip of it (16 KiB) stays in L1. */
     static final int KC = 256;
-    /** Largest column block: its packed B (KC x NC floats, 2 MiB) stays in L3. */
-    static final int NC = 2048;
     /** Rows per task: their packed A (MC x KC floats, 96 KiB) stays in L2. */
     static final int MC = 96;
-    /** Columns per task. */
+    /** Columns per task: with MC, a 96 KiB block of C accumulated in L2. */
     static final int NW = 256;
+    /** Packed A and packed B hold at most this many floats each (16 MiB). */
+    static final int PACK_BUDGET = 1 << 22;
 
     /**
      * Accumulates {@code a * b} into {@code c[cOff + i * ldc + j]}, which the caller has zeroed
@@ -32,53 +32,98 @@ final class Sgemm {
         }
         int mr = kernel.mr();
         int nr = kernel.nr();
-        int ks = kernel.kStep();
-        int panels = (m + mr - 1) / mr;
         // K is split into equal blocks: the split depends on K only, never on the threads.
         int kBlocks = (k + KC - 1) / KC;
         int kcMax = (k + kBlocks - 1) / kBlocks;
-        int ncMax = Math.min(NC, n);
-        float[] aPack = new float[panels * mr * roundUp(kcMax, ks)];
-        SgemmKernel.PackedB bPack = kernel.newPackedB(kcMax, ncMax);
-        int threads = par.threads();
-        for (int j0 = 0; j0 < n; j0 += NC) {
-            int nc = Math.min(NC, n - j0);
-            // Task grid over the (M, nc) block: shrink the tiles until every thread has work.
-            int rowPanels = Math.max(1, MC / mr);
-            int width = Math.max(NW, nr);
-            while (tasks(panels, rowPanels, nc, width) < 2 * threads && width > 64
-                    && width / 2 % nr == 0) {
-                width /= 2;
-            }
-            while (tasks(panels, rowPanels, nc, width) < 2 * threads && rowPanels > 1) {
-                rowPanels = (rowPanels + 1) / 2;
-            }
-            int rowTasks = (panels + rowPanels - 1) / rowPanels;
-            int colTasks = (nc + width - 1) / width;
+        int kpMax = roundUp(kcMax, kernel.kStep());
+        // Column blocks and row groups, packed over the whole of K, within the budget.
+        int ncMax = Math.min(n, Math.max(NW, PACK_BUDGET / k / NW * NW));
+        int mgMax = Math.min(m, Math.max(MC, PACK_BUDGET / k / MC * MC));
+        SgemmKernel.PackedB[] bPack = new SgemmKernel.PackedB[kBlocks];
+        float[][] aPack = new float[kBlocks][];
+        for (int kb = 0; kb < kBlocks; kb++) {
+            bPack[kb] = kernel.newPackedB(kcMax, ncMax);
+            aPack[kb] = new float[roundUp(mgMax, mr) * kpMax];
+        }
+        for (int j0 = 0; j0 < n; j0 += ncMax) {
+            int nc = Math.min(ncMax, n - j0);
+            int jStart = j0;
             int strips = (nc + nr - 1) / nr;
-            int rp = rowPanels;
-            int w = width;
-            int cBase = cOff + j0;
-            for (int p0 = 0; p0 < k; p0 += kcMax) {
-                int kc = Math.min(kcMax, k - p0);
-                int pStart = p0;
-                int jStart = j0;
-                par.forRange(panels, Math.max(1, 4096 / kc),
-                        (s, e) -> packA(a, pStart, kc, roundUp(kc, ks), m, mr, s, e, aPack));
-                par.forRange(strips, Math.max(1, 4096 / (kc * nr)),
-                        (s, e) -> bPack.pack(b, pStart, kc, jStart, nc, s * nr,
-                                Math.min(nc, e * nr)));
-                par.forRange(rowTasks * colTasks, 1, (s, e) -> {
+            par.forRange(kBlocks * strips, Math.max(1, 16384 / (kcMax * nr)), (s, e) -> {
+                for (int t = s; t < e; t++) {
+                    int kb = t / strips;
+                    int q = t % strips;
+                    int p0 = kb * kcMax;
+                    bPack[kb].pack(b, p0, Math.min(kcMax, k - p0), jStart, nc, q * nr,
+                            Math.min(nc, (q + 1) * nr));
+                }
+            });
+            for (int i0 = 0; i0 < m; i0 += mgMax) {
+                int mg = Math.min(mgMax, m - i0);
+                FloatMatrix rows = new FloatMatrix(a.data(), a.offset() + i0 * a.rowStride(),
+                        a.rowStride(), a.colStride());
+                int panels = (mg + mr - 1) / mr;
+                par.forRange(kBlocks * panels, Math.max(1, 16384 / (kcMax * mr)), (s, e) -> {
                     for (int t = s; t < e; t++) {
-                        int panel0 = (t / colTasks) * rp;
-                        int panel1 = Math.min(panels, panel0 + rp);
-                        int from = (t % colTasks) * w;
-                        bPack.multiply(kc, aPack, panel0, panel1, m, from, from + w, nc, c,
-                                cBase, ldc);
+                        int kb = t / panels;
+                        int p0 = kb * kcMax;
+                        int kc = Math.min(kcMax, k - p0);
+                        packA(rows, p0, kc, roundUp(kc, kernel.kStep()), mg, mr, t % panels,
+                                t % panels + 1, aPack[kb]);
                     }
                 });
+                multiplyPacked(par, kernel, aPack, bPack, kcMax, k, mg, nc, c,
+                        cOff + i0 * ldc + j0, ldc);
             }
         }
+    }
+
+    /**
+     * Runs the tasks of one packed {@code (mg, nc)} block of C: each task accumulates its
+     * {@code MC x NW} tile over all k blocks in a private buffer, then adds it to C once.
+     */
+    private static void multiplyPacked(Parallel par, SgemmKernel kernel, float[][] aPack,
+            SgemmKernel.PackedB[] bPack, int kcMax, int k, int mg, int nc, float[] c, int cBase,
+            int ldc) {
+        int mr = kernel.mr();
+        int panels = (mg + mr - 1) / mr;
+        int threads = par.threads();
+        // Task grid: shrink the tiles until every thread has a few; results do not depend on it.
+        int rowPanels = Math.max(1, MC / mr);
+        int width = Math.max(NW, kernel.nr());
+        while (tasks(panels, rowPanels, nc, width) < 4 * threads && width > 64
+                && width / 2 % kernel.nr() == 0) {
+            width /= 2;
+        }
+        while (tasks(panels, rowPanels, nc, width) < 4 * threads && rowPanels > 1) {
+            rowPanels = (rowPanels + 1) / 2;
+        }
+        int rp = rowPanels;
+        int w = width;
+        int colTasks = (nc + w - 1) / w;
+        int rowTasks = (panels + rp - 1) / rp;
+        par.forPieces(rowTasks * colTasks, 1, (s, e) -> {
+            float[] tile = new float[rp * mr * w];
+            for (int t = s; t < e; t++) {
+                int panel0 = (t / colTasks) * rp;
+                int panel1 = Math.min(panels, panel0 + rp);
+                int from = (t % colTasks) * w;
+                Arrays.fill(tile, 0f);
+                // The tile's row i, column j is at (i - panel0 * mr) * w + (j - from).
+                for (int kb = 0; kb * kcMax < k; kb++) {
+                    bPack[kb].multiply(Math.min(kcMax, k - kb * kcMax), aPack[kb], panel0,
+                            panel1, mg, from, from + w, nc, tile, -(panel0 * mr * w) - from, w);
+                }
+                int rows = Math.min(mg, panel1 * mr) - panel0 * mr;
+                int cols = Math.min(w, nc - from);
+                for (int i = 0; i < rows; i++) {
+                    int dst = cBase + (panel0 * mr + i) * ldc + from;
+                    for (int j = 0; j < cols; j++) {
+                        c[dst + j] += tile[i * w + j];
+                    }
+                }
+            }
+        });
     }
 
     private static int roundUp(int x, int step) {

@@ -12,9 +12,11 @@ package ed4j.tensor.cpu;
  *
  * <p>Contract shared by the kernels, which makes their results identical bit for bit: each
  * element of C is loaded, updated with {@link Math#fma} by the products in ascending {@code p},
- * and stored; over the k blocks this is one fused multiply-add chain over all of K, starting from
- * C = 0. Zero padding adds {@code fma(0, 0, c)}, which leaves every value but -0 unchanged, and C
- * never holds -0 (it starts at +0, and a sum of two values is -0 only if both are).
+ * and stored; the driver runs the k blocks in order on a zeroed tile, so each element of the
+ * product is one fused multiply-add chain over all of K starting from +0, then added to C. Zero
+ * padding adds {@code fma(0, 0, t)}, which changes nothing but a -0 into +0; adding either zero
+ * to C gives the same C, since C never holds -0 (it starts at +0, and {@code x + y} is -0 only
+ * when both are).
  */
 interface SgemmKernel {
 
@@ -42,9 +44,10 @@ interface SgemmKernel {
 
         /**
          * {@code C[rows, from : to] += A_block * B_block} for the A panels {@code [panel0,
-         * panel1)} (packed with {@code kc} rounded up to {@link #kStep()}): row {@code i} of the
-         * block is {@code c[cBase + i * ldc + j]}, updated when {@code i < m}; columns are
-         * clipped to {@code nc}.
+         * panel1)} (packed with {@code kc} rounded up to {@link #kStep()}): element {@code (i,
+         * j)} of the block is {@code c[cBase + i * ldc + j]} ({@code cBase} may be negative when
+         * C is a buffer for only these rows and columns), updated when {@code i < m}; columns
+         * are clipped to {@code nc}.
          */
         void multiply(int kc, float[] aPack, int panel0, int panel1, int m, int from, int to,
                 int nc, float[] c, int cBase, int ldc);

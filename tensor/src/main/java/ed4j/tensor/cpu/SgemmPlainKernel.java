@@ -5,20 +5,24 @@ import java.util.Arrays;
 /**
  * The float32 micro-kernel in plain Java, shaped for C2's auto-vectorizer (superword).
  *
- * <p>It updates three rows of C at once over a strip of columns: for each group of three k
- * steps, the six A values sit in scalars and the loop over the columns reads three packed B
- * rows and updates three accumulator rows, nine {@link Math#fma} per column. Superword then
- * turns the column loop into AVX2 code. The shape is forced by what C2 in JDK 17 vectorizes:
+ * <p>It updates three rows of C at once over a strip of 256 columns: for each group of three k
+ * steps, the nine A values sit in scalars and the loop over the columns reads three packed B
+ * rows and updates three accumulator rows, nine {@link Math#fma} per column, which superword
+ * turns into AVX2 code. The shape follows what C2 in JDK 17 vectorizes, found by measurement:
  *
  * <ul>
- *   <li>every array in the loop is indexed as {@code x[j]} or {@code x[j]} with one shared
- *       offset: two references into the same array at different run-time offsets (as rows of
- *       one matrix would be) cannot be aligned together and stop vectorization, so packed B is
- *       one array per k row and the accumulators are one array per C row;
- *   <li>the loop body must stay under C2's unroll limit: three rows by three k steps is the
- *       largest tile that still vectorizes with default JVM flags (four by three does not);
- *   <li>the columns loop must be long (hundreds of elements) to amortise the pre- and
- *       post-loops that superword adds, so a strip spans the whole task width.
+ *   <li>every array in the loop is indexed {@code x[j]}: two references into one array at
+ *       different run-time offsets (rows of one matrix) cannot be aligned together and stop
+ *       vectorization, and so does an offset shared by some arrays but not others; so packed B
+ *       is one array per k row and strip, and the accumulators one array per row;
+ *   <li>three rows by three k steps is the largest body that stays under C2's unroll limit with
+ *       default flags (four by three is not vectorized);
+ *   <li>the loop must be long (a few hundred iterations) to amortise superword's pre- and
+ *       post-loops, hence 256-column strips;
+ *   <li>the method holding the loop must have no other loop and no branch that profiling sees
+ *       as never taken: a trailing loop for {@code kc % 3} steps, or a conditional that fails in
+ *       the last iteration, each dropped it to 5-8 GFLOP/s. So k is padded with zeros to a
+ *       multiple of 3 (see {@link SgemmKernel} for why that changes no result).
  * </ul>
  */
 final class SgemmPlainKernel implements SgemmKernel {
