@@ -18,7 +18,7 @@ import ed4j.tensor.Tensor;
  * (sizes for float32 on a core with 32 KiB L1 and 1 MiB L2):
  *
  * <pre>
- *   K is cut into kb = ceil(K / 256) equal k blocks (kc <= 256)
+ *   K is cut into kb = ceil(K / 512) equal k blocks (kc <= 512)
  *   for each column block of B (up to 2048 columns, at most 4M floats packed):
  *     pack B, every k block, into strips of NR columns      (parallel over strips)
  *     for each row group of A (at most 4M floats packed):
@@ -27,7 +27,7 @@ import ed4j.tensor.Tensor;
  *         zero a private 96 x 256 tile                      (96 KiB, stays in L2)
  *         for each k block, each B strip, each A panel:
  *           micro-kernel: tile (MR, NR) += A panel (MR, kc) x B strip (kc, NR)
- *             the B strip (kc x 16 floats = 16 KiB) stays in L1 across the panels,
+ *             the B strip (kc x 16 floats, up to 32 KiB) stays in L1 across the panels,
  *             the A panels of the task (96 x kc) in L2 across the strips
  *         C[task] += tile                                   (one pass over C)
  * </pre>

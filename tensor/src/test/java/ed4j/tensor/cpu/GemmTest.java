@@ -16,6 +16,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Batched GEMM against a naive double reference, on both float32 kernels and on float64. */
@@ -115,6 +116,30 @@ class GemmTest {
         // Many small products run in parallel over the batch.
         check("many small", kern, Naive.uniform(gen, dtype, 40, 9, 17),
                 Naive.uniform(gen, dtype, 40, 17, 12).mT().contiguous().mT());
+    }
+
+    @ParameterizedTest
+    @EnumSource(GemmKernel.class)
+    void severalColumnBlocksAndRowGroups(GemmKernel kern) {
+        DType dtype = DType.FLOAT32;
+        // A small packing budget forces 3 column blocks of 256 and 3 row groups of 96 rows.
+        Generator gen = new Generator(13);
+        int m = 250;
+        int k = 40;
+        int n = 600;
+        Tensor a = Naive.uniform(gen, dtype, m, k).mT().contiguous().mT();
+        Tensor b = Naive.uniform(gen, dtype, k, n);
+        double[][] ref = Naive.matmul(a.contiguous().toDoubleArray(), b.toDoubleArray(), 1, m, k,
+                n);
+        Tensor c = Tensor.zeros(Shape.of(m, n), dtype);
+        float[] out = ((CpuStorage) c.storage()).floats();
+        Sgemm.multiply(BE.parallel(), kern.implementation(),
+                new FloatMatrix(((CpuStorage) a.storage()).floats(), a.offset(), a.stride(0),
+                        a.stride(1)),
+                new FloatMatrix(((CpuStorage) b.storage()).floats(), b.offset(), b.stride(0),
+                        b.stride(1)),
+                out, 0, n, m, k, n, 100 * k);
+        Naive.assertClose("blocked " + kern, Shape.of(m, n), ref[0], ref[1], c, F32_TOL);
     }
 
     @Test
