@@ -6,256 +6,241 @@ import ed4j.tensor.Shape;
 import ed4j.tensor.Tensor;
 
 /**
- * 2-d convolution (cross-correlation) and its two adjoints.
+ * 2-d convolution (cross-correlation) and its gradients for {@code x (N, Cin, H, W)} and {@code
+ * weight (Cout, Cin/groups, kH, kW)}, float32 and float64, on strided inputs.
  *
- * <p>Shapes: x {@code (N, C, H, W)}, weight {@code (K, C/G, R, S)} with G groups, output
- * {@code (N, K, P, Q)}. Each image and group is one GEMM over the unfolded input ("im2col"):
- * {@code cols (C/G*R*S, P*Q)}, {@code out = W_g (K/G, C/G*R*S) @ cols}. The backward passes are
- * {@code gradW_g += gradOut_g @ cols^T} and {@code gradCols = W_g^T @ gradOut_g} folded back
- * ("col2im"). Depthwise convolutions (one input and one output channel per group) run as a
- * direct loop instead, and 1x1 stride-1 convolutions without padding skip the unfolding.
+ * <p>Three paths, chosen by {@link ConvGeometry}:
+ *
+ * <ul>
+ *   <li>depthwise ({@code groups == Cin == Cout}): direct loops, {@link DepthwiseConv};
+ *   <li>1x1, stride 1, no padding: the image itself is the matrix, {@code out[n, g] = W_g (Cout/g,
+ *       Cin/g) x x[n, g] (Cin/g, H*W)}, with no copy;
+ *   <li>otherwise im2col + GEMM ({@link Im2col}): per image and group, the column matrix is
+ *       built tile by tile over output positions, at most {@link #COL_BUDGET} elements per tile,
+ *       and multiplied into the output.
+ * </ul>
+ *
+ * <p>Gradients use the same matrices: {@code gradInput} is {@code col2im(W_g^T x gradOut)},
+ * {@code gradWeight} is {@code sum_n gradOut[n, g] x col^T}, accumulated image after image.
+ * Images (and groups) run in parallel when they are many or small, otherwise one after the other
+ * with the GEMM and im2col parallel inside; every sum runs in a fixed order, so results do not
+ * depend on the thread count.
  */
 final class ConvKernels {
 
     private ConvKernels() {}
 
-    // ---- forward -------------------------------------------------------------------------------
+    /** Largest column-matrix tile, in elements (8 MiB of float32). */
+    static final int COL_BUDGET = 1 << 21;
 
     static Tensor conv2d(CpuBackend be, Tensor x, Tensor w, Tensor bias, Conv2dParams p) {
-        Geometry g = new Geometry(x.shape(), w.shape(), p);
-        Tensor xc = x.contiguous();
-        Tensor wc = w.contiguous();
-        Tensor out = be.empty(Shape.of(g.n, g.k, g.p, g.q), x.dtype());
+        ConvGeometry g = ConvGeometry.of(x.shape(), w.shape(), p);
+        Tensor out = be.empty(Shape.of(g.n(), g.cout(), g.oh(), g.ow()), x.dtype());
         if (g.depthwise()) {
-            Depthwise.forward(be, xc, wc, out, g);
-        } else {
-            for (int n = 0; n < g.n; n++) {
-                for (int grp = 0; grp < g.groups; grp++) {
-                    Tensor cols = columns(be, xc, n, grp, g);
-                    Tensor wg = wc.narrow(0, grp * g.kg, g.kg).reshape(g.kg, g.rows());
-                    Tensor y = Gemm.matmul(be, wg, cols);
-                    be.copyInto(out.select(0, n).narrow(0, grp * g.kg, g.kg)
-                            .reshape(g.kg, g.p * g.q), y);
-                }
-            }
+            DepthwiseConv.forward(be, g, x, w, bias, out);
+            return out;
         }
+        Tensor xv = mergeHw(x);
+        Tensor wv = mergedWeight(w);
+        Object xa = array(xv);
+        Object wa = array(wv);
+        Object oa = array(out);
+        int k = g.colRows();
+        int pos = g.positions();
+        Parallel par = be.parallel();
+        Gemm.forEachItem(par, g.n() * g.groups(), (long) g.coutG() * k * pos, item -> {
+            int img = item / g.groups();
+            int grp = item % g.groups();
+            int wOff = wv.offset() + grp * g.coutG() * wv.stride(0);
+            int xOff = xv.offset() + img * xv.stride(0) + grp * g.cinG() * xv.stride(1);
+            int oOff = (img * g.cout() + grp * g.coutG()) * pos;
+            if (g.pointwise()) {
+                Gemm.multiply(par, wa, wOff, wv.stride(0), wv.stride(3), xa, xOff, xv.stride(1),
+                        xv.stride(3), oa, oOff, pos, g.coutG(), k, pos);
+                return;
+            }
+            int tile = tileWidth(k, pos);
+            Object col = newArray(xa, k * tile);
+            for (int t0 = 0; t0 < pos; t0 += tile) {
+                int tw = Math.min(tile, pos - t0);
+                int start = t0;
+                par.forRange(k, Math.max(1, 4096 / tw), (r0, r1) -> im2col(g, xa, xOff, xv,
+                        r0, r1, start, tw, col));
+                Gemm.multiply(par, wa, wOff, wv.stride(0), wv.stride(3), col, 0, tw, 1, oa,
+                        oOff + t0, pos, g.coutG(), k, tw);
+            }
+        });
         if (bias != null) {
-            Tensor b = bias.reshape(1, g.k, 1, 1).expand(g.n, g.k, g.p, g.q);
-            be.copyInto(out, be.binary(ed4j.tensor.BinaryOp.ADD, out, b));
+            addBias(be, out, bias.toDoubleArray(), g);
         }
         return out;
     }
 
-    // ---- backward ------------------------------------------------------------------------------
-
     static Tensor backwardInput(CpuBackend be, Tensor gradOut, Tensor w, Shape inputShape,
             Conv2dParams p) {
-        Geometry g = new Geometry(inputShape, w.shape(), p);
-        Tensor go = gradOut.contiguous();
-        Tensor wc = w.contiguous();
-        Tensor gradX = be.empty(inputShape, gradOut.dtype());
+        ConvGeometry g = ConvGeometry.of(inputShape, w.shape(), p);
+        Tensor gx = be.empty(inputShape, gradOut.dtype());
         if (g.depthwise()) {
-            Depthwise.backwardInput(be, go, wc, gradX, g);
-            return gradX;
+            DepthwiseConv.backwardInput(be, g, gradOut, w, gx);
+            return gx;
         }
-        for (int n = 0; n < g.n; n++) {
-            for (int grp = 0; grp < g.groups; grp++) {
-                Tensor wg = wc.narrow(0, grp * g.kg, g.kg).reshape(g.kg, g.rows());
-                Tensor gy = go.select(0, n).narrow(0, grp * g.kg, g.kg).reshape(g.kg, g.p * g.q);
-                Tensor cols = Gemm.matmul(be, wg.mT(), gy);
-                fold(cols, gradX, n, grp, g);
+        Tensor gy = mergeHw(gradOut);
+        Tensor wv = mergedWeight(w);
+        Object ga = array(gy);
+        Object wa = array(wv);
+        Object xa = array(gx);
+        int k = g.colRows();
+        int pos = g.positions();
+        int plane = g.h() * g.w();
+        Parallel par = be.parallel();
+        Gemm.forEachItem(par, g.n() * g.groups(), (long) g.coutG() * k * pos, item -> {
+            int img = item / g.groups();
+            int grp = item % g.groups();
+            // W_g^T (k, Cout/g): element (r, co) of the group's weight matrix, transposed.
+            int wOff = wv.offset() + grp * g.coutG() * wv.stride(0);
+            int gOff = gy.offset() + img * gy.stride(0) + grp * g.coutG() * gy.stride(1);
+            int xOff = (img * g.cin() + grp * g.cinG()) * plane;
+            if (g.pointwise()) {
+                Gemm.multiply(par, wa, wOff, wv.stride(3), wv.stride(0), ga, gOff, gy.stride(1),
+                        gy.stride(3), xa, xOff, plane, k, g.coutG(), pos);
+                return;
             }
-        }
-        return gradX;
+            int tile = tileWidth(k, pos);
+            for (int t0 = 0; t0 < pos; t0 += tile) {
+                int tw = Math.min(tile, pos - t0);
+                int start = t0;
+                Object col = newArray(xa, k * tw);
+                Gemm.multiply(par, wa, wOff, wv.stride(3), wv.stride(0), ga,
+                        gOff + t0 * gy.stride(3), gy.stride(1), gy.stride(3), col, 0, tw, k,
+                        g.coutG(), tw);
+                par.forRange(g.cinG(), 1, (c0, c1) -> col2im(g, col, start, tw, c0, c1, xa,
+                        xOff));
+            }
+        });
+        return gx;
     }
 
     static Tensor backwardWeight(CpuBackend be, Tensor gradOut, Tensor x, Shape weightShape,
             Conv2dParams p) {
-        Geometry g = new Geometry(x.shape(), weightShape, p);
-        Tensor go = gradOut.contiguous();
-        Tensor xc = x.contiguous();
+        ConvGeometry g = ConvGeometry.of(x.shape(), weightShape, p);
+        Tensor gw = be.empty(weightShape, x.dtype());
         if (g.depthwise()) {
-            return Depthwise.backwardWeight(be, go, xc, weightShape, g);
+            DepthwiseConv.backwardWeight(be, g, gradOut, x, gw);
+            return gw;
         }
-        // Accumulate in double so that long sums over N*P*Q keep their precision.
-        Tensor gradW = be.empty(Shape.of(g.k, g.rows()), DType.FLOAT64);
-        for (int n = 0; n < g.n; n++) {
-            for (int grp = 0; grp < g.groups; grp++) {
-                Tensor cols = columns(be, xc, n, grp, g);
-                Tensor gy = go.select(0, n).narrow(0, grp * g.kg, g.kg).reshape(g.kg, g.p * g.q);
-                Tensor part = Gemm.matmul(be, gy, cols.mT());
-                Tensor slot = gradW.narrow(0, grp * g.kg, g.kg);
-                be.copyInto(slot, be.binary(ed4j.tensor.BinaryOp.ADD, slot,
-                        be.cast(part, DType.FLOAT64)));
+        Tensor gy = mergeHw(gradOut);
+        Tensor xv = mergeHw(x);
+        Object ga = array(gy);
+        Object xa = array(xv);
+        Object wa = array(gw);
+        int k = g.colRows();
+        int pos = g.positions();
+        Parallel par = be.parallel();
+        int tile = tileWidth(k, pos);
+        Object col = g.pointwise() ? null : newArray(xa, k * tile);
+        // Images one after the other: each adds into the same gradient, in image order.
+        for (int img = 0; img < g.n(); img++) {
+            for (int grp = 0; grp < g.groups(); grp++) {
+                int gOff = gy.offset() + img * gy.stride(0) + grp * g.coutG() * gy.stride(1);
+                int xOff = xv.offset() + img * xv.stride(0) + grp * g.cinG() * xv.stride(1);
+                int wOff = grp * g.coutG() * k;
+                if (g.pointwise()) {
+                    // gradOut[n, g] (Cout/g, HW) x x[n, g]^T (HW, Cin/g)
+                    Gemm.multiply(par, ga, gOff, gy.stride(1), gy.stride(3), xa, xOff,
+                            xv.stride(3), xv.stride(1), wa, wOff, k, g.coutG(), pos, k);
+                    continue;
+                }
+                for (int t0 = 0; t0 < pos; t0 += tile) {
+                    int tw = Math.min(tile, pos - t0);
+                    int start = t0;
+                    par.forRange(k, Math.max(1, 4096 / tw), (r0, r1) -> im2col(g, xa, xOff, xv,
+                            r0, r1, start, tw, col));
+                    // gradOut tile (Cout/g, tw) x col^T (tw, k)
+                    Gemm.multiply(par, ga, gOff + t0 * gy.stride(3), gy.stride(1), gy.stride(3),
+                            col, 0, 1, tw, wa, wOff, k, g.coutG(), tw, k);
+                }
             }
         }
-        return be.cast(gradW, gradOut.dtype()).reshape(weightShape.toArray());
+        return gw;
     }
 
-    // ---- unfolding -----------------------------------------------------------------------------
+    /** Output positions per column tile: the whole image when it fits the budget. */
+    private static int tileWidth(int k, int pos) {
+        int t = Math.max(1, COL_BUDGET / Math.max(1, k));
+        if (t >= pos) {
+            return pos;
+        }
+        return t >= 64 ? t / 64 * 64 : t;
+    }
 
-    /** {@code cols (C/G*R*S, P*Q)} of image {@code n}, group {@code grp}. */
-    private static Tensor columns(CpuBackend be, Tensor x, int n, int grp, Geometry g) {
-        int cg = g.c / g.groups;
-        if (g.pointwise()) {
-            return x.select(0, n).narrow(0, grp * cg, cg).reshape(cg, g.h * g.w);
-        }
-        Tensor cols = be.empty(Shape.of(g.rows(), g.p * g.q), x.dtype());
-        int xBase = x.offset() + (n * g.c + grp * cg) * g.h * g.w;
-        if (x.dtype() == DType.FLOAT32) {
-            float[] src = ((CpuStorage) x.storage()).floats();
-            float[] dst = ((CpuStorage) cols.storage()).floats();
-            be.parallel().forRange(g.rows(), 8, (r0, r1) -> {
-                for (int row = r0; row < r1; row++) {
-                    int c = row / (g.r * g.s);
-                    int kr = row / g.s % g.r;
-                    int ks = row % g.s;
-                    int o = row * g.p * g.q;
-                    int plane = xBase + c * g.h * g.w;
-                    for (int oy = 0; oy < g.p; oy++) {
-                        int iy = oy * g.sh - g.ph + kr * g.dh;
-                        for (int ox = 0; ox < g.q; ox++) {
-                            int ix = ox * g.sw - g.pw + ks * g.dw;
-                            dst[o++] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w
-                                    ? src[plane + iy * g.w + ix] : 0f;
-                        }
-                    }
-                }
-            });
+    private static void im2col(ConvGeometry g, Object x, int xOff, Tensor xv, int r0, int r1,
+            int t0, int tw, Object col) {
+        if (x instanceof float[] f) {
+            Im2col.im2col(g, f, xOff, xv.stride(1), xv.stride(2), xv.stride(3), r0, r1, t0, tw,
+                    (float[]) col);
         } else {
-            double[] src = ((CpuStorage) x.storage()).doubles();
-            double[] dst = ((CpuStorage) cols.storage()).doubles();
-            be.parallel().forRange(g.rows(), 8, (r0, r1) -> {
-                for (int row = r0; row < r1; row++) {
-                    int c = row / (g.r * g.s);
-                    int kr = row / g.s % g.r;
-                    int ks = row % g.s;
-                    int o = row * g.p * g.q;
-                    int plane = xBase + c * g.h * g.w;
-                    for (int oy = 0; oy < g.p; oy++) {
-                        int iy = oy * g.sh - g.ph + kr * g.dh;
-                        for (int ox = 0; ox < g.q; ox++) {
-                            int ix = ox * g.sw - g.pw + ks * g.dw;
-                            dst[o++] = iy >= 0 && iy < g.h && ix >= 0 && ix < g.w
-                                    ? src[plane + iy * g.w + ix] : 0.0;
-                        }
+            Im2col.im2col(g, (double[]) x, xOff, xv.stride(1), xv.stride(2), xv.stride(3), r0, r1,
+                    t0, tw, (double[]) col);
+        }
+    }
+
+    private static void col2im(ConvGeometry g, Object col, int t0, int tw, int c0, int c1,
+            Object gx, int gxOff) {
+        if (col instanceof float[] f) {
+            Im2col.col2im(g, f, t0, tw, c0, c1, (float[]) gx, gxOff);
+        } else {
+            Im2col.col2im(g, (double[]) col, t0, tw, c0, c1, (double[]) gx, gxOff);
+        }
+    }
+
+    /** {@code out[n, co, :, :] += bias[co]}. */
+    private static void addBias(CpuBackend be, Tensor out, double[] bias, ConvGeometry g) {
+        Object oa = array(out);
+        int pos = g.positions();
+        be.parallel().forRange(g.n() * g.cout(), Math.max(1, 16384 / pos), (s, e) -> {
+            for (int plane = s; plane < e; plane++) {
+                double b = bias[plane % g.cout()];
+                if (oa instanceof float[] f) {
+                    float bf = (float) b;
+                    for (int i = plane * pos; i < (plane + 1) * pos; i++) {
+                        f[i] += bf;
+                    }
+                } else {
+                    double[] d = (double[]) oa;
+                    for (int i = plane * pos; i < (plane + 1) * pos; i++) {
+                        d[i] += b;
                     }
                 }
-            });
-        }
-        return cols;
+            }
+        });
     }
 
     /**
-     * Adds the columns back into the input gradient of image {@code n}, group {@code grp}; each
-     * input channel's plane is written by one thread, in a fixed order.
+     * {@code t (N, C, H, W)} itself when its positions {@code y * W + x} sit at multiples of
+     * {@code stride(3)} (H and W merge), else a contiguous copy.
      */
-    private static void fold(Tensor cols, Tensor gradX, int n, int grp, Geometry g) {
-        int cg = g.c / g.groups;
-        int base = (n * g.c + grp * cg) * g.h * g.w;
-        int k2 = g.r * g.s;
-        Tensor cc = cols.contiguous();
-        CpuBackend be = (CpuBackend) gradX.backend();
-        if (gradX.dtype() == DType.FLOAT32) {
-            float[] src = ((CpuStorage) cc.storage()).floats();
-            float[] dst = ((CpuStorage) gradX.storage()).floats();
-            int so = cc.offset();
-            be.parallel().forRange(cg, 1, (c0, c1) -> {
-                for (int c = c0; c < c1; c++) {
-                    int plane = base + c * g.h * g.w;
-                    for (int kk = 0; kk < k2; kk++) {
-                        int kr = kk / g.s;
-                        int ks = kk % g.s;
-                        int o = so + (c * k2 + kk) * g.p * g.q;
-                        for (int oy = 0; oy < g.p; oy++) {
-                            int iy = oy * g.sh - g.ph + kr * g.dh;
-                            for (int ox = 0; ox < g.q; ox++, o++) {
-                                int ix = ox * g.sw - g.pw + ks * g.dw;
-                                if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) {
-                                    dst[plane + iy * g.w + ix] += src[o];
-                                }
-                            }
-                        }
-                    }
-                }
-            });
-        } else {
-            double[] src = ((CpuStorage) cc.storage()).doubles();
-            double[] dst = ((CpuStorage) gradX.storage()).doubles();
-            int so = cc.offset();
-            be.parallel().forRange(cg, 1, (c0, c1) -> {
-                for (int c = c0; c < c1; c++) {
-                    int plane = base + c * g.h * g.w;
-                    for (int kk = 0; kk < k2; kk++) {
-                        int kr = kk / g.s;
-                        int ks = kk % g.s;
-                        int o = so + (c * k2 + kk) * g.p * g.q;
-                        for (int oy = 0; oy < g.p; oy++) {
-                            int iy = oy * g.sh - g.ph + kr * g.dh;
-                            for (int ox = 0; ox < g.q; ox++, o++) {
-                                int ix = ox * g.sw - g.pw + ks * g.dw;
-                                if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) {
-                                    dst[plane + iy * g.w + ix] += src[o];
-                                }
-                            }
-                        }
-                    }
-                }
-            });
-        }
+    private static Tensor mergeHw(Tensor t) {
+        boolean ok = t.size(2) == 1 || t.stride(2) == t.size(3) * t.stride(3);
+        return ok ? t : t.contiguous();
     }
 
-    /** The sizes of one convolution, named as in the class comment. */
-    static final class Geometry {
-        final int n;
-        final int c;
-        final int h;
-        final int w;
-        final int k;
-        final int kg;
-        final int r;
-        final int s;
-        final int p;
-        final int q;
-        final int groups;
-        final int sh;
-        final int sw;
-        final int ph;
-        final int pw;
-        final int dh;
-        final int dw;
+    /**
+     * The weight itself when it reads as a {@code (Cout, Cin/g * kH * kW)} matrix with column
+     * stride {@code stride(3)} (its last three dims merge), else a contiguous copy.
+     */
+    private static Tensor mergedWeight(Tensor w) {
+        int unit = w.stride(3);
+        boolean ok = (w.size(2) == 1 || w.stride(2) == w.size(3) * unit)
+                && (w.size(1) == 1 || w.stride(1) == w.size(2) * w.size(3) * unit);
+        return ok ? w : w.contiguous();
+    }
 
-        Geometry(Shape x, Shape weight, Conv2dParams prm) {
-            n = x.size(0);
-            c = x.size(1);
-            h = x.size(2);
-            w = x.size(3);
-            k = weight.size(0);
-            r = weight.size(2);
-            s = weight.size(3);
-            groups = prm.groups();
-            kg = k / groups;
-            sh = prm.strideH();
-            sw = prm.strideW();
-            ph = prm.padH();
-            pw = prm.padW();
-            dh = prm.dilationH();
-            dw = prm.dilationW();
-            p = prm.outH(h, r);
-            q = prm.outW(w, s);
-        }
+    private static Object array(Tensor t) {
+        CpuStorage s = ElementwiseKernels.storage(t);
+        return t.dtype() == DType.FLOAT32 ? s.floats() : s.doubles();
+    }
 
-        /** Rows of the unfolded input of one group: {@code C/G * R * S}. */
-        int rows() {
-            return c / groups * r * s;
-        }
-
-        boolean depthwise() {
-            return groups == c && groups == k && groups > 1;
-        }
-
-        boolean pointwise() {
-            return r == 1 && s == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0;
-        }
+    private static Object newArray(Object like, int n) {
+        return like instanceof float[] ? new float[n] : new double[n];
     }
 }

@@ -201,6 +201,28 @@ public final class CpuBackend implements Backend {
         return Gemm.matmul(this, a, b);
     }
 
+    /**
+     * {@link #matmul(Tensor, Tensor)} with an explicit float32 kernel, for benchmarks and tests;
+     * float64 operands ignore it. Operands as for {@link Backend#matmul}: {@code a (..., M, K)}
+     * and {@code b (..., K, N)} with equal leading dims.
+     *
+     * @throws IllegalArgumentException when the shapes do not fit
+     */
+    public Tensor matmul(Tensor a, Tensor b, GemmKernel kernel) {
+        int r = a.rank();
+        boolean fits = r >= 2 && b.rank() == r && a.dtype() == b.dtype()
+                && a.size(r - 1) == b.size(r - 2);
+        for (int d = 0; fits && d < r - 2; d++) {
+            fits = a.size(d) == b.size(d);
+        }
+        if (!fits) {
+            throw new IllegalArgumentException("matmul: expected a (..., M, K) and b (..., K, N)"
+                    + " with equal leading dims and one dtype, got " + a.dtype() + " "
+                    + a.shape() + " and " + b.dtype() + " " + b.shape());
+        }
+        return Gemm.matmul(this, a, b, kernel);
+    }
+
     @Override
     public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dParams p) {
         return ConvKernels.conv2d(this, x, weight, bias, p);

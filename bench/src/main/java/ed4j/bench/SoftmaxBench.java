@@ -1,0 +1,56 @@
+package ed4j.bench;
+
+import ed4j.tensor.DType;
+import ed4j.tensor.Generator;
+import ed4j.tensor.Shape;
+import ed4j.tensor.Tensor;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Float32 softmax along the last dim of {@code (rows, cols)}. {@code :gbyte} is the rate in GB/s
+ * of the minimal traffic, one read of the input and one write of the output ({@code 8 rows cols}
+ * bytes per call).
+ *
+ * <p>HOW TO RUN: {@code java -jar bench/target/benchmarks.jar SoftmaxBench}.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
+@State(Scope.Benchmark)
+public class SoftmaxBench {
+
+    @Param({"1024"})
+    public int rows;
+
+    @Param({"1024"})
+    public int cols;
+
+    private Tensor x;
+    private double bytes;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        x = Tensor.randn(new Generator(3), Shape.of(rows, cols), DType.FLOAT32);
+        bytes = 2.0 * Float.BYTES * rows * cols;
+    }
+
+    @Benchmark
+    public Tensor softmax(Bytes work) {
+        work.add(bytes);
+        return x.softmax(-1);
+    }
+}
