@@ -30,11 +30,11 @@ public final class DifferenceAwareAttention extends Module {
 
     /**
      * The Gaussian distance prior of every head and query token, kept as its per-row widths:
-     * {@code s1} pairs with squared row distances {@code dy}, {@code s2} with squared column
-     * distances {@code dx} (shapes {@code (B, H, L)} and {@code (L, S)}). The full
-     * {@code (B, H, L, S)} tensor is formed only on request.
+     * {@code s1} pairs with squared row distances, {@code s2} with squared column distances
+     * (shapes {@code (B, H, L)}; the tokens lie on a {@code gridH x gridW} grid). The full
+     * {@code (B, H, L, L)} tensor is formed only on request.
      */
-    public record Prior(Variable s1, Variable s2, Tensor dy, Tensor dx) {
+    public record Prior(Variable s1, Variable s2, int gridH, int gridW) {
 
         /** {@code a = 1 / (2 s1^2)}, the coefficient of the row distances. */
         public Variable rowCoefficient() {
@@ -51,6 +51,9 @@ public final class DifferenceAwareAttention extends Module {
          * published model forms it, {@code (B, H, L, S)}.
          */
         public Variable full() {
+            Tensor[] d = distances(gridH, gridW);
+            Tensor dy = d[0];
+            Tensor dx = d[1];
             Variable a1 = s1.unsqueeze(3);
             Variable a2 = s2.unsqueeze(3);
             Variable rowTerm = Variable.constant(dy.to(s1.dtype()).to(s1.device()))
@@ -70,8 +73,6 @@ public final class DifferenceAwareAttention extends Module {
     private final Variable scale;
     private final Variable biases;
     private final EdConfig cfg;
-    private final Tensor dy;
-    private final Tensor dx;
 
     public DifferenceAwareAttention(EdConfig cfg, Generator g) {
         this.cfg = cfg;
@@ -83,9 +84,6 @@ public final class DifferenceAwareAttention extends Module {
         outProj = registerModule("out_projection", new Linear(d, d, g));
         scale = registerParameter("scale_factor",
                 Tensor.scalar(1.0 / Math.sqrt(cfg.headWidth()), DType.FLOAT32));
-        Tensor[] dist = distances(cfg.gridH(), cfg.gridW());
-        dy = dist[0];
-        dx = dist[1];
         if (cfg.relativePositionBias()) {
             Map<Long, Integer> offsets = new LinkedHashMap<>();
             int l = cfg.tokens();
@@ -171,6 +169,6 @@ public final class DifferenceAwareAttention extends Module {
         // sigma_projection output channel 2h + j is head h, component j.
         Variable s = sigma.forward(q).reshape(b, l, cfg.heads(), 2).permute(0, 2, 1, 3);
         s = s.mul(5.0).sigmoid().add(1e-5).rpow(3.0).sub(1.0);
-        return new Prior(s.select(3, 0), s.select(3, 1), dy, dx);
+        return new Prior(s.select(3, 0), s.select(3, 1), cfg.gridH(), cfg.gridW());
     }
 }

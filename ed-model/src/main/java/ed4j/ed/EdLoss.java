@@ -106,8 +106,8 @@ public final class EdLoss {
 
     /** The fused divergence terms {@code (B, H, L, 5)} of one attention block. */
     public static Variable divergences(Variable attn, DifferenceAwareAttention.Prior p) {
-        return PriorDivergence.apply(attn, p.rowCoefficient(), p.colCoefficient(), p.dy(),
-                p.dx(), EPS);
+        return PriorDivergence.apply(attn, p.rowCoefficient(), p.colCoefficient(), p.gridW(),
+                EPS);
     }
 
     /**

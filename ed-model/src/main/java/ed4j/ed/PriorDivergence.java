@@ -21,38 +21,35 @@ public final class PriorDivergence extends Function {
     private Tensor attn;
     private Tensor a;
     private Tensor b;
-    private Tensor dy;
-    private Tensor dx;
+    private int gridW;
     private double eps;
 
     private PriorDivergence() {}
 
-    /** {@code dy, dx (L, S)} are the squared row and column distances of the token grids. */
-    public static Variable apply(Variable attn, Variable a, Variable b, Tensor dy, Tensor dx,
-            double eps) {
+    /** The tokens lie on a grid {@code gridW} wide, in row-major order. */
+    public static Variable apply(Variable attn, Variable a, Variable b, int gridW, double eps) {
         if (attn.rank() != 4 || a.rank() != 3 || !a.shape().equals(b.shape())
                 || a.size(0) != attn.size(0) || a.size(1) != attn.size(1)
-                || a.size(2) != attn.size(2) || dy.rank() != 2 || dy.size(0) != attn.size(2)
-                || dy.size(1) != attn.size(3) || !dy.shape().equals(dx.shape())) {
+                || a.size(2) != attn.size(2) || attn.size(3) != attn.size(2) || gridW <= 0
+                || attn.size(2) % gridW != 0) {
             throw new IllegalArgumentException(
-                    "priorDivergence: expected attention (B, H, L, S), coefficients (B, H, L) "
-                            + "and distances (L, S), got " + attn.shape() + ", " + a.shape()
-                            + ", " + b.shape() + ", " + dy.shape() + ", " + dx.shape());
+                    "priorDivergence: expected attention (B, H, L, L) and coefficients (B, H, L)"
+                            + " on a grid " + gridW + " wide, got " + attn.shape() + ", "
+                            + a.shape() + ", " + b.shape());
         }
         PriorDivergence fn = new PriorDivergence();
         fn.attn = attn.data();
         fn.a = a.data();
         fn.b = b.data();
-        fn.dy = dy.to(attn.dtype()).to(attn.device());
-        fn.dx = dx.to(attn.dtype()).to(attn.device());
+        fn.gridW = gridW;
         fn.eps = eps;
-        Tensor out = fn.attn.backend().priorDivergence(fn.attn, fn.a, fn.b, fn.dy, fn.dx, eps);
+        Tensor out = fn.attn.backend().priorDivergence(fn.attn, fn.a, fn.b, gridW, eps);
         return fn.output(out, attn, a, b);
     }
 
     @Override
     protected Tensor[] backward(Tensor grad) {
-        Tensor[] g = grad.backend().priorDivergenceBackward(grad, attn, a, b, dy, dx, eps);
+        Tensor[] g = grad.backend().priorDivergenceBackward(grad, attn, a, b, gridW, eps);
         return new Tensor[] {g[0], g[1], g[2]};
     }
 

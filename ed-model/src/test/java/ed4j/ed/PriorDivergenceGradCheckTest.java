@@ -23,7 +23,6 @@ class PriorDivergenceGradCheckTest {
     private static final int L = GH * GW;
 
     private final Generator gen = new Generator(17);
-    private final Tensor[] dist = DifferenceAwareAttention.distances(GH, GW);
 
     private Tensor randn(int... shape) {
         return Tensor.randn(gen, Shape.of(shape), DType.FLOAT64);
@@ -35,8 +34,7 @@ class PriorDivergenceGradCheckTest {
     }
 
     private DifferenceAwareAttention.Prior prior(Variable raw1, Variable raw2) {
-        return new DifferenceAwareAttention.Prior(widths(raw1), widths(raw2),
-                dist[0].to(DType.FLOAT64), dist[1].to(DType.FLOAT64));
+        return new DifferenceAwareAttention.Prior(widths(raw1), widths(raw2), GH, GW);
     }
 
     /** Keeps the channels {@code from .. to-1} of the last dim of the (B, H, L, 5) output. */

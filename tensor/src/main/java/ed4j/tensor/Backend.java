@@ -167,18 +167,20 @@ public interface Backend {
     /**
      * The divergences between attention rows and Gaussian distance priors that the ED losses
      * and scores need, without materialising the priors (see {@code ed4j.ed.PriorDivergence}).
-     * Shapes: {@code attn (B, H, L, S)}, {@code a, b (B, H, L)}, {@code dy, dx (L, S)}. With
-     * {@code P = softmax_S(-(dy a + dx b))} per row, returns {@code (B, H, L, 5)} holding
-     * {@code KL(P, A), KL(A, P), Ent(A), KL(P, A), KL(A, P)} with
+     * Shapes: {@code attn (B, H, L, L)} over the tokens of an {@code (L / gridW) x gridW} grid in
+     * row-major order, {@code a, b (B, H, L)}. With the prior of query token {@code i}
+     * {@code P_ij = softmax_j(-(dy_ij a_i + dx_ij b_i))}, {@code dy} and {@code dx} the squared
+     * row and column distances of tokens i and j, returns {@code (B, H, L, 5)} holding
+     * {@code KL(P, A), KL(A, P), Ent(A), KL(P, A), KL(A, P)} per row, with
      * {@code KL(p, q) = sum_j p (log(p + eps) - log(q + eps))} and
      * {@code Ent(p) = -sum_j p log(p + eps)}. The first three take gradients through
      * {@code attn} only, the last two through the prior only.
      */
-    Tensor priorDivergence(Tensor attn, Tensor a, Tensor b, Tensor dy, Tensor dx, double eps);
+    Tensor priorDivergence(Tensor attn, Tensor a, Tensor b, int gridW, double eps);
 
     /** Gradients of {@link #priorDivergence}: returns {gradAttn, gradA, gradB}. */
-    Tensor[] priorDivergenceBackward(Tensor gradOut, Tensor attn, Tensor a, Tensor b, Tensor dy,
-            Tensor dx, double eps);
+    Tensor[] priorDivergenceBackward(Tensor gradOut, Tensor attn, Tensor a, Tensor b, int gridW,
+            double eps);
 
     // ---- indexing ---------------------------------------------------------------------------
 

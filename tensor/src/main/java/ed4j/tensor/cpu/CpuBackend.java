@@ -289,15 +289,14 @@ public final class CpuBackend implements Backend {
     // ---- fused kernels ---------------------------------------------------------------------------
 
     @Override
-    public Tensor priorDivergence(Tensor attn, Tensor a, Tensor b, Tensor dy, Tensor dx,
-            double eps) {
-        return PriorKernels.forward(this, attn, a, b, dy, dx, eps);
+    public Tensor priorDivergence(Tensor attn, Tensor a, Tensor b, int gridW, double eps) {
+        return PriorKernels.forward(this, attn, a, b, gridW, eps);
     }
 
     @Override
     public Tensor[] priorDivergenceBackward(Tensor gradOut, Tensor attn, Tensor a, Tensor b,
-            Tensor dy, Tensor dx, double eps) {
-        return PriorKernels.backward(this, gradOut, attn, a, b, dy, dx, eps);
+            int gridW, double eps) {
+        return PriorKernels.backward(this, gradOut, attn, a, b, gridW, eps);
     }
 
     // ---- indexing ------------------------------------------------------------------------------

@@ -6,12 +6,13 @@ import ed4j.tensor.Tensor;
 /**
  * The fused divergence kernel of the ED losses (see {@link ed4j.tensor.Backend#priorDivergence}).
  *
- * <p>Shapes: B batch, H heads, L query tokens, S key tokens; a row is one {@code (b, h, l)}.
- * Per row the prior {@code P_j = exp(z_j) / sum_k exp(z_k)}, {@code z_j = -(dy_lj a + dx_lj b)},
- * is formed in double from the two per-row coefficients and the {@code (L, S)} squared
- * distances, and never stored: the (B, H, L, S) tensors of the prior, its normalisation and the
- * logarithms that a composite would allocate (and keep for backward) do not exist. The backward
- * pass recomputes P. Rows run in parallel; each row is summed in a fixed order.
+ * <p>Shapes: B batch, H heads, L tokens on an {@code h x w} grid; a row is one {@code (b, h, i)}.
+ * The prior of query token {@code i = (ri, ci)} factorises over the grid:
+ * {@code P_ij = ey[rj] ex[cj] / (sum ey * sum ex)} with {@code ey[r] = exp(-(ri - r)^2 a)} and
+ * {@code ex[c] = exp(-(ci - c)^2 b)}, so a row costs {@code h + w} exponentials, not {@code L},
+ * and the (B, H, L, L) tensors of the prior, its normalisation and the logarithms that a
+ * composite would allocate (and keep for backward) never exist. The backward pass recomputes P.
+ * Rows run in parallel; each row is summed in double, in a fixed order.
  *
  * <pre>
  * d KL(P,A)/dA_j = -P_j / (A_j + eps)
@@ -19,38 +20,38 @@ import ed4j.tensor.Tensor;
  * d Ent(A)/dA_j  = -(log(A_j + eps) + A_j / (A_j + eps))
  * d KL(P,A)/dP_j = log(P_j + eps) - log(A_j + eps) + P_j / (P_j + eps)
  * d KL(A,P)/dP_j = -A_j / (P_j + eps)
- * dz_j = P_j (dP_j - sum_k dP_k P_k);  da = -sum_j dz_j dy_lj;  db = -sum_j dz_j dx_lj
+ * dz_j = P_j (dP_j - sum_k dP_k P_k);  da = -sum_j dz_j dy_ij;  db = -sum_j dz_j dx_ij
  * </pre>
  */
 final class PriorKernels {
 
     private PriorKernels() {}
 
-    static Tensor forward(CpuBackend be, Tensor attn, Tensor a, Tensor b, Tensor dy, Tensor dx,
+    static Tensor forward(CpuBackend be, Tensor attn, Tensor a, Tensor b, int gridW,
             double eps) {
         int bsz = attn.size(0);
         int h = attn.size(1);
         int l = attn.size(2);
-        int s = attn.size(3);
         int rows = bsz * h * l;
         Tensor ac = attn.contiguous();
         double[] ca = a.toDoubleArray();
         double[] cb = b.toDoubleArray();
-        double[] ddy = dy.toDoubleArray();
-        double[] ddx = dx.toDoubleArray();
         Tensor out = be.empty(Shape.of(bsz, h, l, 5), attn.dtype());
         CpuStorage src = (CpuStorage) ac.storage();
         double[] res = new double[rows * 5];
-        be.parallel().forRange(rows, Math.max(1, ElementwiseKernels.GRAIN / s), (r0, r1) -> {
-            double[] row = new double[s];
-            double[] p = new double[s];
+        int gridH = l / gridW;
+        be.parallel().forRange(rows, Math.max(1, ElementwiseKernels.GRAIN / l), (r0, r1) -> {
+            double[] row = new double[l];
+            double[] p = new double[l];
+            double[] ey = new double[gridH];
+            double[] ex = new double[gridW];
             for (int r = r0; r < r1; r++) {
-                ElementwiseKernels.load(src, ac.offset() + r * s, 1, row, s);
-                prior(ddy, ddx, (r % l) * s, s, ca[r], cb[r], p);
+                ElementwiseKernels.load(src, ac.offset() + r * l, 1, row, l);
+                prior(r % l, gridH, gridW, ca[r], cb[r], ey, ex, p);
                 double klPa = 0;
                 double klAp = 0;
                 double ent = 0;
-                for (int j = 0; j < s; j++) {
+                for (int j = 0; j < l; j++) {
                     double la = Math.log(row[j] + eps);
                     double lp = Math.log(p[j] + eps);
                     klPa += p[j] * (lp - la);
@@ -70,32 +71,32 @@ final class PriorKernels {
     }
 
     static Tensor[] backward(CpuBackend be, Tensor gradOut, Tensor attn, Tensor a, Tensor b,
-            Tensor dy, Tensor dx, double eps) {
+            int gridW, double eps) {
         int bsz = attn.size(0);
         int h = attn.size(1);
         int l = attn.size(2);
-        int s = attn.size(3);
         int rows = bsz * h * l;
         Tensor ac = attn.contiguous();
         double[] g = gradOut.toDoubleArray();
         double[] ca = a.toDoubleArray();
         double[] cb = b.toDoubleArray();
-        double[] ddy = dy.toDoubleArray();
-        double[] ddx = dx.toDoubleArray();
         Tensor gradAttn = be.empty(attn.shape(), attn.dtype());
         CpuStorage src = (CpuStorage) ac.storage();
         CpuStorage dst = (CpuStorage) gradAttn.storage();
         double[] ga = new double[rows];
         double[] gb = new double[rows];
-        be.parallel().forRange(rows, Math.max(1, ElementwiseKernels.GRAIN / s), (r0, r1) -> {
-            double[] row = new double[s];
-            double[] p = new double[s];
-            double[] gA = new double[s];
-            double[] gP = new double[s];
+        int gridH = l / gridW;
+        be.parallel().forRange(rows, Math.max(1, ElementwiseKernels.GRAIN / l), (r0, r1) -> {
+            double[] row = new double[l];
+            double[] p = new double[l];
+            double[] gA = new double[l];
+            double[] gP = new double[l];
+            double[] ey = new double[gridH];
+            double[] ex = new double[gridW];
             for (int r = r0; r < r1; r++) {
-                ElementwiseKernels.load(src, ac.offset() + r * s, 1, row, s);
-                int dOff = (r % l) * s;
-                prior(ddy, ddx, dOff, s, ca[r], cb[r], p);
+                ElementwiseKernels.load(src, ac.offset() + r * l, 1, row, l);
+                int i = r % l;
+                prior(i, gridH, gridW, ca[r], cb[r], ey, ex, p);
                 int o = r * 5;
                 double g0 = g[o];
                 double g1 = g[o + 1];
@@ -103,7 +104,7 @@ final class PriorKernels {
                 double g3 = g[o + 3];
                 double g4 = g[o + 4];
                 double dot = 0;
-                for (int j = 0; j < s; j++) {
+                for (int j = 0; j < l; j++) {
                     double la = Math.log(row[j] + eps);
                     double lp = Math.log(p[j] + eps);
                     double ra = row[j] / (row[j] + eps);
@@ -111,16 +112,20 @@ final class PriorKernels {
                     gP[j] = g3 * (lp - la + p[j] / (p[j] + eps)) - g4 * row[j] / (p[j] + eps);
                     dot += gP[j] * p[j];
                 }
+                int ri = i / gridW;
+                int ci = i % gridW;
                 double sa = 0;
                 double sb = 0;
-                for (int j = 0; j < s; j++) {
+                for (int j = 0; j < l; j++) {
                     double gz = p[j] * (gP[j] - dot);
-                    sa -= gz * ddy[dOff + j];
-                    sb -= gz * ddx[dOff + j];
+                    int dr = ri - j / gridW;
+                    int dc = ci - j % gridW;
+                    sa -= gz * dr * dr;
+                    sb -= gz * dc * dc;
                 }
                 ga[r] = sa;
                 gb[r] = sb;
-                ElementwiseKernels.store(dst, r * s, gA, s);
+                ElementwiseKernels.store(dst, r * l, gA, l);
             }
         });
         Tensor gradA = be.adopt(ga, Shape.of(bsz, h, l)).to(a.dtype());
@@ -128,22 +133,27 @@ final class PriorKernels {
         return new Tensor[] {gradAttn, gradA, gradB};
     }
 
-    /** {@code p = softmax(-(dy a + dx b))} over one row of distances starting at {@code off}. */
-    private static void prior(double[] dy, double[] dx, int off, int s, double a, double b,
-            double[] p) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < s; j++) {
-            p[j] = -(dy[off + j] * a + dx[off + j] * b);
-            max = Math.max(max, p[j]);
+    /** The prior row of token {@code i}: {@code h + w} exponentials, then products. */
+    private static void prior(int i, int gridH, int gridW, double a, double b, double[] ey,
+            double[] ex, double[] p) {
+        int ri = i / gridW;
+        int ci = i % gridW;
+        double sy = 0;
+        for (int r = 0; r < gridH; r++) {
+            ey[r] = Math.exp(-(double) (ri - r) * (ri - r) * a);
+            sy += ey[r];
         }
-        double sum = 0;
-        for (int j = 0; j < s; j++) {
-            p[j] = Math.exp(p[j] - max);
-            sum += p[j];
+        double sx = 0;
+        for (int c = 0; c < gridW; c++) {
+            ex[c] = Math.exp(-(double) (ci - c) * (ci - c) * b);
+            sx += ex[c];
         }
-        double inv = 1.0 / sum;
-        for (int j = 0; j < s; j++) {
-            p[j] *= inv;
+        double inv = 1.0 / (sy * sx);
+        for (int r = 0, j = 0; r < gridH; r++) {
+            double y = ey[r] * inv;
+            for (int c = 0; c < gridW; c++) {
+                p[j++] = y * ex[c];
+            }
         }
     }
 }
