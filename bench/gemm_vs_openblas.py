@@ -25,7 +25,12 @@ JAR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "target", "benchm
 
 
 def blas_info():
-    """(library description, thread count) of NumPy's BLAS."""
+    """(library description, thread count) of NumPy's BLAS.
+
+    numpy.show_config() only names the generic `blas` that Debian's NumPy links against (the
+    alternatives system picks the implementation), so the library actually loaded and its thread
+    count come from threadpoolctl; show_config() is printed when threadpoolctl is missing.
+    """
     try:
         from threadpoolctl import threadpool_info
 
@@ -96,6 +101,9 @@ def main():
 
     desc, threads = blas_info()
     print("NumPy %s, BLAS: %s, threads: %s" % (np.__version__, desc, threads))
+    if str(threads) != "2":
+        print("WARNING: NumPy's BLAS does not use 2 threads; the Java side uses one worker per "
+              "core (%d here)" % os.cpu_count())
     print("load average before: %.2f %.2f %.2f" % os.getloadavg())
     blas = {n: numpy_gflops(n) for n in sizes}
     java = java_gflops(sizes, kernels, args.quick)

@@ -114,8 +114,9 @@ final class Gemm {
             int brs, int bcs, Object c, int cOff, int ldc, int m, int k, int n) {
         if (a instanceof float[] x) {
             Sgemm.multiply(par, GemmKernel.defaultKernel().implementation(),
-                    new FloatMatrix(x, aOff, ars, acs), new FloatMatrix((float[]) b, bOff, brs, bcs),
-                    (float[]) c, cOff, ldc, m, k, n);
+                    new FloatMatrix(x, aOff, ars, acs),
+                    new FloatMatrix((float[]) b, bOff, brs, bcs), (float[]) c, cOff, ldc, m, k,
+                    n);
         } else {
             Dgemm.multiply(par, new DoubleMatrix((double[]) a, aOff, ars, acs),
                     new DoubleMatrix((double[]) b, bOff, brs, bcs), (double[]) c, cOff, ldc, m, k,
