@@ -24,7 +24,8 @@ public final class Grads {
         int count = 0;
         int[] dims = new int[grad.rank()];
         for (int d = 0; d < grad.rank(); d++) {
-            if (d < lead || (shape.size(d - lead) == 1 && grad.size(d) != 1)) {
+            // Size-1 dims need no sum: the reshape below drops or keeps them.
+            if (grad.size(d) != 1 && (d < lead || shape.size(d - lead) == 1)) {
                 dims[count++] = d;
             }
         }

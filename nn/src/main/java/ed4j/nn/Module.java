@@ -168,14 +168,16 @@ public abstract class Module {
             Tensor given = state.get(prefix + e.getKey());
             Tensor cur = e.getValue().data();
             if (given != null && given.shape().equals(cur.shape())) {
-                e.getValue().setData(given.to(cur.dtype()).to(cur.device()).contiguous());
+                // A copy: optimizers update parameters in place, which must never reach the
+                // caller's tensors.
+                e.getValue().setData(given.to(cur.dtype()).to(cur.device()).copy());
             }
         }
         for (Map.Entry<String, Tensor> e : buffers.entrySet()) {
             Tensor given = state.get(prefix + e.getKey());
             Tensor cur = e.getValue();
             if (given != null && given.shape().equals(cur.shape())) {
-                e.setValue(given.to(cur.dtype()).to(cur.device()).contiguous());
+                e.setValue(given.to(cur.dtype()).to(cur.device()).copy());
             }
         }
         children.forEach((k, m) -> m.assign(prefix + k + ".", state));

@@ -182,6 +182,16 @@ public interface Backend {
     Tensor[] priorDivergenceBackward(Tensor gradOut, Tensor attn, Tensor a, Tensor b, int gridW,
             double eps);
 
+    /**
+     * One Adam update in place (PyTorch's rule): with {@code g = grad + weightDecay * param},
+     * {@code m = beta1 m + (1 - beta1) g}, {@code v = beta2 v + (1 - beta2) g^2},
+     * {@code param -= stepSize * m / (sqrt(v) / bc2Sqrt + eps)}. {@code param}, {@code grad},
+     * {@code m} and {@code v} are contiguous, of one shape and dtype; {@code param}, {@code m}
+     * and {@code v} are overwritten.
+     */
+    void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, double beta1, double beta2,
+            double eps, double weightDecay, double stepSize, double bc2Sqrt);
+
     // ---- indexing ---------------------------------------------------------------------------
 
     /** Entries of {@code x} along {@code dim} at the positions of the 1-d {@code index}. */

@@ -46,19 +46,19 @@ public final class Adam extends Optimizer {
 
     @Override
     protected Tensor update(Tensor param, Tensor grad, Map<String, Tensor> slots) {
-        Tensor g = weightDecay != 0 ? grad.add(param.mul(weightDecay)) : grad;
-        Tensor m = slots.getOrDefault("exp_avg", param.zerosLike());
-        Tensor v = slots.getOrDefault("exp_avg_sq", param.zerosLike());
         double step = slots.containsKey("step") ? slots.get("step").item() + 1 : 1;
-        m = m.mul(beta1).add(g.mul(1 - beta1));
-        v = v.mul(beta2).add(g.mul(g).mul(1 - beta2));
+        Tensor p = param.contiguous();
+        Tensor m = slots.containsKey("exp_avg") ? slots.get("exp_avg") : param.zerosLike();
+        Tensor v = slots.containsKey("exp_avg_sq") ? slots.get("exp_avg_sq") : param.zerosLike();
         double bc1 = 1 - Math.pow(beta1, step);
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, step));
-        Tensor denom = v.sqrt().div(bc2Sqrt).add(eps);
+        // One fused pass that updates p, m and v in place (the optimizer owns them).
+        p.backend().adamUpdate(p, grad.contiguous(), m, v, beta1, beta2, eps, weightDecay,
+                lr / bc1, bc2Sqrt);
         slots.put("exp_avg", m);
         slots.put("exp_avg_sq", v);
         slots.put("step", Tensor.scalar(step, DType.FLOAT64));
-        return param.sub(m.div(denom).mul(lr / bc1));
+        return p;
     }
 
     @Override

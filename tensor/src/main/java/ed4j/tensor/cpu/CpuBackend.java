@@ -147,58 +147,61 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor cast(Tensor x, DType dtype) {
-        return ElementwiseKernels.cast(this, x, dtype);
+        return KernelStats.time("cast", () -> ElementwiseKernels.cast(this, x, dtype));
     }
 
     // ---- elementwise ---------------------------------------------------------------------------
 
     @Override
     public Tensor unary(UnaryOp op, Tensor x) {
-        return ElementwiseKernels.unary(this, op, x);
+        return KernelStats.time("unary", () -> ElementwiseKernels.unary(this, op, x));
     }
 
     @Override
     public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
-        return ElementwiseKernels.binary(this, op, a, b);
+        return KernelStats.time("binary", () -> ElementwiseKernels.binary(this, op, a, b));
     }
 
     @Override
     public Tensor clamp(Tensor x, double min, double max) {
-        return ElementwiseKernels.clamp(this, x, min, max);
+        return KernelStats.time("clamp", () -> ElementwiseKernels.clamp(this, x, min, max));
     }
 
     @Override
     public Tensor where(Tensor cond, Tensor a, Tensor b) {
-        return ElementwiseKernels.where(this, cond, a, b);
+        return KernelStats.time("where", () -> ElementwiseKernels.where(this, cond, a, b));
     }
 
     // ---- reductions ----------------------------------------------------------------------------
 
     @Override
     public Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepdim) {
-        return ReduceKernels.reduce(this, op, x, dims, keepdim);
+        return KernelStats.time("reduce", () -> ReduceKernels.reduce(this, op, x, dims, keepdim));
     }
 
     @Override
     public Tensor[] reduceWithIndex(IndexReduceOp op, Tensor x, int dim, boolean keepdim) {
-        return ReduceKernels.reduceWithIndex(this, op, x, dim, keepdim);
+        return KernelStats.time("reduceWithIndex", () ->
+                ReduceKernels.reduceWithIndex(this, op, x, dim, keepdim));
     }
 
     @Override
     public Tensor softmax(Tensor x, int dim) {
-        return ReduceKernels.softmax(this, x, dim, false);
+        return KernelStats.time("softmax", () -> ReduceKernels.softmax(this, x, dim, false));
     }
 
     @Override
     public Tensor logSoftmax(Tensor x, int dim) {
-        return ReduceKernels.softmax(this, x, dim, true);
+        return KernelStats.time("logSoftmax", () -> ReduceKernels.softmax(this, x, dim, true));
     }
 
     // ---- linear algebra and convolution ----------------------------------------------------------
 
     @Override
     public Tensor matmul(Tensor a, Tensor b) {
-        return Gemm.matmul(this, a, b);
+        String name = KernelStats.enabled() ? "matmul " + a.shape() + (isTransposed(a) ? "T" : "")
+                + " @ " + b.shape() + (isTransposed(b) ? "T" : "") : "matmul";
+        return KernelStats.time(name, () -> Gemm.matmul(this, a, b));
     }
 
     /**
@@ -220,104 +223,127 @@ public final class CpuBackend implements Backend {
                     + " with equal leading dims and one dtype, got " + a.dtype() + " "
                     + a.shape() + " and " + b.dtype() + " " + b.shape());
         }
-        return Gemm.matmul(this, a, b, kernel);
+        return KernelStats.time("matmul", () -> Gemm.matmul(this, a, b, kernel));
+    }
+
+    private static boolean isTransposed(Tensor t) {
+        return t.rank() >= 2 && t.stride(-1) != 1;
     }
 
     @Override
     public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dParams p) {
-        return ConvKernels.conv2d(this, x, weight, bias, p);
+        return KernelStats.time("conv2d", () -> ConvKernels.conv2d(this, x, weight, bias, p));
     }
 
     @Override
     public Tensor conv2dBackwardInput(Tensor gradOut, Tensor weight, Shape inputShape,
             Conv2dParams p) {
-        return ConvKernels.backwardInput(this, gradOut, weight, inputShape, p);
+        return KernelStats.time("conv2dBackwardInput", () ->
+                ConvKernels.backwardInput(this, gradOut, weight, inputShape, p));
     }
 
     @Override
     public Tensor conv2dBackwardWeight(Tensor gradOut, Tensor x, Shape weightShape,
             Conv2dParams p) {
-        return ConvKernels.backwardWeight(this, gradOut, x, weightShape, p);
+        return KernelStats.time("conv2dBackwardWeight", () ->
+                ConvKernels.backwardWeight(this, gradOut, x, weightShape, p));
     }
 
     // ---- pooling, normalisation, resampling ---------------------------------------------------
 
     @Override
     public Tensor avgPool2d(Tensor x, Pool2dParams p) {
-        return PoolKernels.avgPool2d(this, x, p);
+        return KernelStats.time("avgPool2d", () -> PoolKernels.avgPool2d(this, x, p));
     }
 
     @Override
     public Tensor avgPool2dBackward(Tensor gradOut, Shape inputShape, Pool2dParams p) {
-        return PoolKernels.avgPool2dBackward(this, gradOut, inputShape, p);
+        return KernelStats.time("avgPool2dBackward", () ->
+                PoolKernels.avgPool2dBackward(this, gradOut, inputShape, p));
     }
 
     @Override
     public Tensor[] maxPool2d(Tensor x, Pool2dParams p) {
-        return PoolKernels.maxPool2d(this, x, p);
+        return KernelStats.time("maxPool2d", () -> PoolKernels.maxPool2d(this, x, p));
     }
 
     @Override
     public Tensor maxPool2dBackward(Tensor gradOut, Tensor indices, Shape inputShape) {
-        return PoolKernels.maxPool2dBackward(this, gradOut, indices, inputShape);
+        return KernelStats.time("maxPool2dBackward", () ->
+                PoolKernels.maxPool2dBackward(this, gradOut, indices, inputShape));
     }
 
     @Override
     public Tensor[] layerNorm(Tensor x, Tensor weight, Tensor bias, int normalizedNumel,
             double eps) {
-        return NormKernels.layerNorm(this, x, weight, bias, normalizedNumel, eps);
+        return KernelStats.time("layerNorm", () ->
+                NormKernels.layerNorm(this, x, weight, bias, normalizedNumel, eps));
     }
 
     @Override
     public Tensor[] layerNormBackward(Tensor gradOut, Tensor x, Tensor mean, Tensor rstd,
             Tensor weight, int normalizedNumel) {
-        return NormKernels.layerNormBackward(this, gradOut, x, mean, rstd, weight,
-                normalizedNumel);
+        return KernelStats.time("layerNormBackward", () ->
+                NormKernels.layerNormBackward(this, gradOut, x, mean, rstd, weight,
+                normalizedNumel));
     }
 
     @Override
     public Tensor upsampleBilinear2d(Tensor x, int outH, int outW, boolean alignCorners) {
-        return ResampleKernels.bilinear(this, x, outH, outW, alignCorners);
+        return KernelStats.time("upsampleBilinear2d", () ->
+                ResampleKernels.bilinear(this, x, outH, outW, alignCorners));
     }
 
     @Override
     public Tensor upsampleBilinear2dBackward(Tensor gradOut, Shape inputShape,
             boolean alignCorners) {
-        return ResampleKernels.bilinearBackward(this, gradOut, inputShape, alignCorners);
+        return KernelStats.time("upsampleBilinear2dBackward", () ->
+                ResampleKernels.bilinearBackward(this, gradOut, inputShape, alignCorners));
     }
 
     // ---- fused kernels ---------------------------------------------------------------------------
 
     @Override
     public Tensor priorDivergence(Tensor attn, Tensor a, Tensor b, int gridW, double eps) {
-        return PriorKernels.forward(this, attn, a, b, gridW, eps);
+        return KernelStats.time("priorDivergence", () ->
+                PriorKernels.forward(this, attn, a, b, gridW, eps));
     }
 
     @Override
     public Tensor[] priorDivergenceBackward(Tensor gradOut, Tensor attn, Tensor a, Tensor b,
             int gridW, double eps) {
-        return PriorKernels.backward(this, gradOut, attn, a, b, gridW, eps);
+        return KernelStats.time("priorDivergenceBackward", () ->
+                PriorKernels.backward(this, gradOut, attn, a, b, gridW, eps));
+    }
+
+    @Override
+    public void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, double beta1,
+            double beta2, double eps, double weightDecay, double stepSize, double bc2Sqrt) {
+        OptimizerKernels.adam(this, param, grad, m, v, beta1, beta2, eps, weightDecay, stepSize,
+                bc2Sqrt);
     }
 
     // ---- indexing ------------------------------------------------------------------------------
 
     @Override
     public Tensor indexSelect(Tensor x, int dim, Tensor index) {
-        return IndexKernels.indexSelect(this, x, dim, index);
+        return KernelStats.time("indexSelect", () -> IndexKernels.indexSelect(this, x, dim, index));
     }
 
     @Override
     public Tensor indexAdd(Shape shape, int dim, Tensor index, Tensor source) {
-        return IndexKernels.indexAdd(this, shape, dim, index, source);
+        return KernelStats.time("indexAdd", () ->
+                IndexKernels.indexAdd(this, shape, dim, index, source));
     }
 
     @Override
     public Tensor gather(Tensor x, int dim, Tensor index) {
-        return IndexKernels.gather(this, x, dim, index);
+        return KernelStats.time("gather", () -> IndexKernels.gather(this, x, dim, index));
     }
 
     @Override
     public Tensor scatterAdd(Shape shape, int dim, Tensor index, Tensor source) {
-        return IndexKernels.scatterAdd(this, shape, dim, index, source);
+        return KernelStats.time("scatterAdd", () ->
+                IndexKernels.scatterAdd(this, shape, dim, index, source));
     }
 }

@@ -54,6 +54,11 @@ final class ReduceKernels {
         if (outer == 0) {
             return out;
         }
+        if (inner == 1) {
+            // Reducing size-1 dims only: every reduction is the element itself.
+            be.copyInto(out, x.reshape(outDims));
+            return out;
+        }
         Tensor xp = x.permute(order);
         Tensor m;
         try {
