@@ -39,12 +39,37 @@ public final class Matmul extends Function {
         Tensor gradA = null;
         Tensor gradB = null;
         if (needsGrad(0)) {
-            gradA = Grads.sumToShape(g.matmul(b2.mT()), a2.shape()).reshape(a.shape().toArray());
+            gradA = Grads.sumToShape(product(g, b2.mT(), isTransposed(a2)), a2.shape())
+                    .reshape(a.shape().toArray());
         }
         if (needsGrad(1)) {
-            gradB = Grads.sumToShape(a2.mT().matmul(g), b2.shape()).reshape(b.shape().toArray());
+            if (b2.rank() == 2 && a2.rank() > 2) {
+                // b is shared by the whole batch (x @ W^T in a linear layer): sum over the batch
+                // inside one product, (K, B*M) @ (B*M, N), instead of a batch of products and a
+                // reduction.
+                int k = a2.size(-1);
+                int n = g.size(-1);
+                gradB = product(a2.reshape(-1, k).mT(), g.reshape(-1, n), isTransposed(b2));
+            } else {
+                gradB = Grads.sumToShape(product(a2.mT(), g, isTransposed(b2)), b2.shape());
+            }
+            gradB = gradB.reshape(b.shape().toArray());
         }
         return new Tensor[] {gradA, gradB};
+    }
+
+    /** True when the last two dims are a transposed (column-major) view. */
+    private static boolean isTransposed(Tensor t) {
+        return t.rank() >= 2 && t.stride(-1) != 1 && t.stride(-2) == 1;
+    }
+
+    /**
+     * {@code x @ y}, laid out as the transpose of a contiguous product when {@code transposed}:
+     * then a gradient matches its operand's layout (the weight of a linear layer enters as a
+     * transposed view), and accumulating it later reads memory in order.
+     */
+    private static Tensor product(Tensor x, Tensor y, boolean transposed) {
+        return transposed ? y.mT().matmul(x.mT()).mT() : x.matmul(y);
     }
 
     @Override

@@ -4,6 +4,10 @@ import ed4j.datasets.DatasetException;
 import ed4j.ed.train.TrainingDivergedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -53,7 +57,46 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        System.exit(run(args));
+        int relaunched = relaunchWithVectorModule(args);
+        System.exit(relaunched >= 0 ? relaunched : run(args));
+    }
+
+    /**
+     * The CPU kernels are fastest with the incubating Vector API, which the JVM only offers with
+     * {@code --add-modules jdk.incubator.vector}, a flag a jar's manifest cannot set. Without it,
+     * this starts the same command once more in a child JVM with the flag (and the same JVM
+     * options), waits for it and returns its exit code; -1 when nothing was started (the module
+     * is there, {@code -Ded4j.relaunch=false}, or no java launcher could be found).
+     */
+    static int relaunchWithVectorModule(String[] args) {
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()
+                || "false".equals(System.getProperty("ed4j.relaunch"))) {
+            return -1;
+        }
+        Optional<String> launcher = ProcessHandle.current().info().command();
+        if (launcher.isEmpty()) {
+            return -1;
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(launcher.get());
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.add("--add-modules");
+        cmd.add("jdk.incubator.vector");
+        cmd.add("-Ded4j.relaunch=false");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(Main.class.getName());
+        cmd.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(cmd).inheritIO().start();
+            Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
+            return p.waitFor();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 130;
+        }
     }
 
     /** Runs the command line and returns the exit code (0 success, 1 error, 2 usage). */

@@ -154,12 +154,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor unary(UnaryOp op, Tensor x) {
-        return KernelStats.time("unary", () -> ElementwiseKernels.unary(this, op, x));
+        return KernelStats.time(KernelStats.enabled() ? "unary " + op + " " + x.shape() : "unary",
+                () -> ElementwiseKernels.unary(this, op, x));
     }
 
     @Override
     public Tensor binary(BinaryOp op, Tensor a, Tensor b) {
-        return KernelStats.time("binary", () -> ElementwiseKernels.binary(this, op, a, b));
+        return KernelStats.time(KernelStats.enabled() ? "binary " + op + " " + a.shape() : "binary",
+                () -> ElementwiseKernels.binary(this, op, a, b));
     }
 
     @Override
@@ -176,7 +178,8 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor reduce(ReduceOp op, Tensor x, int[] dims, boolean keepdim) {
-        return KernelStats.time("reduce", () -> ReduceKernels.reduce(this, op, x, dims, keepdim));
+        return KernelStats.time(KernelStats.enabled() ? "reduce " + op + " " + x.shape() : "reduce",
+                () -> ReduceKernels.reduce(this, op, x, dims, keepdim));
     }
 
     @Override

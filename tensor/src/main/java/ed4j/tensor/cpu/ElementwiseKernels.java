@@ -84,6 +84,21 @@ final class ElementwiseKernels {
 
     static Tensor unary(CpuBackend be, UnaryOp op, Tensor x) {
         Tensor out = be.empty(x.shape(), x.dtype());
+        if (x.dtype() == DType.FLOAT32 && x.isContiguous() && transcendental(op)) {
+            float[] src = storage(x).floats();
+            float[] dst = storage(out).floats();
+            int xo = x.offset();
+            FloatMath m = FloatMath.INSTANCE;
+            be.parallel().forRange(x.numel(), GRAIN, (s, e) -> {
+                switch (op) {
+                    case EXP -> m.exp(src, xo + s, 0f, dst, s, e - s);
+                    case LOG -> m.log(src, xo + s, 0f, dst, s, e - s);
+                    case TANH -> m.tanh(src, xo + s, dst, s, e - s);
+                    default -> m.sigmoid(src, xo + s, dst, s, e - s);
+                }
+            });
+            return out;
+        }
         CpuStorage src = storage(x);
         CpuStorage dst = storage(out);
         StridedPlan plan = StridedPlan.of(x);
@@ -100,6 +115,12 @@ final class ElementwiseKernels {
             });
         });
         return out;
+    }
+
+    /** The float32 functions {@link FloatMath} computes on contiguous runs. */
+    private static boolean transcendental(UnaryOp op) {
+        return op == UnaryOp.EXP || op == UnaryOp.LOG || op == UnaryOp.TANH
+                || op == UnaryOp.SIGMOID;
     }
 
     static void applyUnary(UnaryOp op, double[] v, int n) {

@@ -41,6 +41,7 @@ final class PriorKernels {
         double[] res = new double[rows * 5];
         int gridH = l / gridW;
         be.parallel().forRange(rows, Math.max(1, ElementwiseKernels.GRAIN / l), (r0, r1) -> {
+            Logs logs = new Logs(l, src, eps);
             double[] row = new double[l];
             double[] p = new double[l];
             double[] ey = new double[gridH];
@@ -48,12 +49,13 @@ final class PriorKernels {
             for (int r = r0; r < r1; r++) {
                 ElementwiseKernels.load(src, ac.offset() + r * l, 1, row, l);
                 prior(r % l, gridH, gridW, ca[r], cb[r], ey, ex, p);
+                logs.of(ac.offset() + r * l, row, p);
                 double klPa = 0;
                 double klAp = 0;
                 double ent = 0;
                 for (int j = 0; j < l; j++) {
-                    double la = Math.log(row[j] + eps);
-                    double lp = Math.log(p[j] + eps);
+                    double la = logs.la[j];
+                    double lp = logs.lp[j];
                     klPa += p[j] * (lp - la);
                     klAp += row[j] * (la - lp);
                     ent -= row[j] * la;
@@ -87,6 +89,7 @@ final class PriorKernels {
         double[] gb = new double[rows];
         int gridH = l / gridW;
         be.parallel().forRange(rows, Math.max(1, ElementwiseKernels.GRAIN / l), (r0, r1) -> {
+            Logs logs = new Logs(l, src, eps);
             double[] row = new double[l];
             double[] p = new double[l];
             double[] gA = new double[l];
@@ -97,6 +100,7 @@ final class PriorKernels {
                 ElementwiseKernels.load(src, ac.offset() + r * l, 1, row, l);
                 int i = r % l;
                 prior(i, gridH, gridW, ca[r], cb[r], ey, ex, p);
+                logs.of(ac.offset() + r * l, row, p);
                 int o = r * 5;
                 double g0 = g[o];
                 double g1 = g[o + 1];
@@ -105,8 +109,8 @@ final class PriorKernels {
                 double g4 = g[o + 4];
                 double dot = 0;
                 for (int j = 0; j < l; j++) {
-                    double la = Math.log(row[j] + eps);
-                    double lp = Math.log(p[j] + eps);
+                    double la = logs.la[j];
+                    double lp = logs.lp[j];
                     double ra = row[j] / (row[j] + eps);
                     gA[j] = -g0 * p[j] / (row[j] + eps) + g1 * (la - lp + ra) - g2 * (la + ra);
                     gP[j] = g3 * (lp - la + p[j] / (p[j] + eps)) - g4 * row[j] / (p[j] + eps);
@@ -131,6 +135,52 @@ final class PriorKernels {
         Tensor gradA = be.adopt(ga, Shape.of(bsz, h, l)).to(a.dtype());
         Tensor gradB = be.adopt(gb, Shape.of(bsz, h, l)).to(b.dtype());
         return new Tensor[] {gradAttn, gradA, gradB};
+    }
+
+    /**
+     * {@code log(A_j + eps)} and {@code log(P_j + eps)} of one row: through {@link FloatMath}
+     * for float32 attention (the logarithms dominate this kernel), in double for float64.
+     */
+    private static final class Logs {
+        final double[] la;
+        final double[] lp;
+        private final float[] fa;
+        private final float[] fp;
+        private final float[] out;
+        private final CpuStorage src;
+        private final double eps;
+
+        Logs(int n, CpuStorage src, double eps) {
+            la = new double[n];
+            lp = new double[n];
+            this.src = src;
+            this.eps = eps;
+            boolean f32 = src.dtype() == ed4j.tensor.DType.FLOAT32;
+            fa = f32 ? src.floats() : null;
+            fp = f32 ? new float[n] : null;
+            out = f32 ? new float[n] : null;
+        }
+
+        void of(int rowOffset, double[] row, double[] p) {
+            int n = la.length;
+            if (fa == null) {
+                for (int j = 0; j < n; j++) {
+                    la[j] = Math.log(row[j] + eps);
+                    lp[j] = Math.log(p[j] + eps);
+                }
+                return;
+            }
+            FloatMath m = FloatMath.INSTANCE;
+            m.log(fa, rowOffset, (float) eps, out, 0, n);
+            for (int j = 0; j < n; j++) {
+                la[j] = out[j];
+                fp[j] = (float) p[j];
+            }
+            m.log(fp, 0, (float) eps, out, 0, n);
+            for (int j = 0; j < n; j++) {
+                lp[j] = out[j];
+            }
+        }
     }
 
     /** The prior row of token {@code i}: {@code h + w} exponentials, then products. */

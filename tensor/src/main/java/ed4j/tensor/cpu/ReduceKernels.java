@@ -343,6 +343,10 @@ final class ReduceKernels {
         CpuStorage o = ElementwiseKernels.storage(out);
         int n = in.length;
         boolean unitOut = dst.stride == 1;
+        if (x.dtype() == DType.FLOAT32 && in.stride == 1 && unitOut && !log) {
+            softmaxFloatRows(be, s.floats(), in, o.floats(), dst, n);
+            return out;
+        }
         be.parallel().forRange(in.count(), Math.max(1, ElementwiseKernels.GRAIN / n), (r0, r1) -> {
             double[] buf = new double[n];
             for (int r = r0; r < r1; r++) {
@@ -382,6 +386,37 @@ final class ReduceKernels {
             }
         });
         return out;
+    }
+
+    /**
+     * Softmax of contiguous float32 rows: the exponentials run through {@link FloatMath} (on
+     * vector units when available), the sum accumulates in double.
+     */
+    private static void softmaxFloatRows(CpuBackend be, float[] x, Rows in, float[] y, Rows dst,
+            int n) {
+        FloatMath m = FloatMath.INSTANCE;
+        be.parallel().forRange(in.count(), Math.max(1, ElementwiseKernels.GRAIN / n), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int xo = in.starts[r];
+                int yo = dst.starts[r];
+                float max = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < n; i++) {
+                    max = Math.max(max, x[xo + i]);
+                }
+                if (max == Float.NEGATIVE_INFINITY) {
+                    max = 0f;
+                }
+                m.exp(x, xo, max, y, yo, n);
+                double sum = 0;
+                for (int i = 0; i < n; i++) {
+                    sum += y[yo + i];
+                }
+                float inv = (float) (1.0 / sum);
+                for (int i = 0; i < n; i++) {
+                    y[yo + i] *= inv;
+                }
+            }
+        });
     }
 
     private static void storeStrided(CpuStorage s, int off, int stride, double[] buf, int n) {
