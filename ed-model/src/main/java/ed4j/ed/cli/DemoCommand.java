@@ -1,6 +1,8 @@
 package ed4j.ed.cli;
 
 import ed4j.datasets.AnomalyDataset;
+import ed4j.datasets.Batch;
+import ed4j.datasets.DataLoader;
 import ed4j.datasets.DatasetLayout;
 import ed4j.datasets.Split;
 import ed4j.datasets.SyntheticConfig;
@@ -40,7 +42,7 @@ final class DemoCommand implements Callable<Integer> {
             description = "Folder for the data set and the results. Default: ${DEFAULT-VALUE}.")
     Path workDir;
 
-    @Option(names = "--classes", split = ",", defaultValue = "fabric,nut", paramLabel = "CLASS",
+    @Option(names = "--classes", split = ",", defaultValue = "fabric,wood", paramLabel = "CLASS",
             description = "Synthetic classes (fabric, wood, nut, pill). Default: "
                     + "${DEFAULT-VALUE}.")
     List<String> classes;
@@ -49,7 +51,7 @@ final class DemoCommand implements Callable<Integer> {
             description = "Image and input size. Default: ${DEFAULT-VALUE}.")
     int inpSize;
 
-    @Option(names = "--epochs", defaultValue = "6",
+    @Option(names = "--epochs", defaultValue = "8",
             description = "Training epochs per class. Default: ${DEFAULT-VALUE}.")
     int epochs;
 
@@ -65,6 +67,39 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--vis", description = "Write a PNG panel per test image.")
     boolean vis;
 
+    @Option(names = "--lr", defaultValue = "1e-3",
+            description = "Adam learning rate. Default: ${DEFAULT-VALUE}.")
+    double lr;
+
+    @Option(names = "--widths", split = ",", defaultValue = "64,128", paramLabel = "D",
+            description = "Model width of each level. Default: ${DEFAULT-VALUE}.")
+    int[] widths;
+
+    @Option(names = "--batch-size", defaultValue = "4",
+            description = "Images per batch. Default: ${DEFAULT-VALUE}.")
+    int batchSize;
+
+    @Option(names = "--layers", defaultValue = "2",
+            description = "Encoder layers per level. Default: ${DEFAULT-VALUE}.")
+    int layers;
+
+    /**
+     * A randomly initialised resnet18 whose BatchNorm statistics are estimated on the class's
+     * training images, so that its random features are well scaled.
+     */
+    private FeatureExtractor calibratedBackbone(AnomalyDataset train) {
+        ResNet net = ResNet.features(ResNet.Arch.RESNET18, new Generator(seed));
+        List<ed4j.tensor.Tensor> images = new ArrayList<>();
+        try (DataLoader loader = DataLoader.builder(train, inpSize).batchSize(8).workers(2)
+                .build()) {
+            for (Batch b : loader) {
+                images.add(b.images());
+            }
+        }
+        net.calibrateBatchNorm(images);
+        return new FeatureExtractor(net, "resnet18", Device.CPU);
+    }
+
     @Override
     public Integer call() throws Exception {
         long start = System.nanoTime();
@@ -79,16 +114,13 @@ final class DemoCommand implements Callable<Integer> {
         SyntheticDataset.Generated g = SyntheticDataset.generate(data, sc);
         System.out.println(g.reused() ? "  (already there, reused)"
                 : "  " + g.imagesWritten() + " images written");
-        FeatureExtractor ex = new FeatureExtractor(
-                ResNet.features(ResNet.Arch.RESNET18, new Generator(seed)), "resnet18 (random)",
-                Device.CPU);
-        TrainConfig cfg = new TrainConfig(epochs, 4, 1e-3, 0.5, 0.5, seed,
-                TrainStep.Mode.PUBLISHED, new int[] {64, 128}, 8, 2, 4, true, true, false);
+        TrainConfig cfg = new TrainConfig(epochs, batchSize, lr, 0.5, 0.5, seed,
+                TrainStep.Mode.PUBLISHED, widths, 8, layers, 4, true, true, false);
         Map<String, String> settings = new LinkedHashMap<>();
         settings.put("data", data.toString());
         settings.put("classes", String.join(",", classes));
         settings.put("inp_size", Integer.toString(inpSize));
-        settings.put("backbone", ex.name());
+        settings.put("backbone", "resnet18, random weights, BatchNorm calibrated per class");
         settings.put("device", "cpu");
         settings.putAll(cfg.toMetadata());
         Banner.print(settings);
@@ -97,6 +129,7 @@ final class DemoCommand implements Callable<Integer> {
         for (String cls : classes) {
             AnomalyDataset train = AnomalyDataset.scan(data, layout, cls, Split.TRAIN);
             AnomalyDataset test = AnomalyDataset.scan(data, layout, cls, Split.TEST);
+            FeatureExtractor ex = calibratedBackbone(train);
             Map<String, String> meta = new LinkedHashMap<>();
             meta.put("format", "ed4j-ed/1");
             meta.put("backbone", "resnet18");

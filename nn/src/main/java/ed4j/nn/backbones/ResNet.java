@@ -194,6 +194,34 @@ public final class ResNet extends Module {
     }
 
     /**
+     * Re-estimates every BatchNorm's running statistics from images (the exact average over
+     * them, as PyTorch's {@code momentum=None}), leaving weights untouched, then returns to eval
+     * mode. Gives a randomly initialised backbone well-scaled features; a pretrained backbone
+     * should keep its ImageNet statistics instead.
+     */
+    public void calibrateBatchNorm(Iterable<Tensor> images) {
+        List<BatchNorm2d> norms = new ArrayList<>();
+        collectNorms(this, norms);
+        norms.forEach(bn -> bn.setCumulativeAverage(true));
+        train(true);
+        try (ed4j.autograd.GradMode.Scope s = ed4j.autograd.GradMode.noGrad()) {
+            for (Tensor batch : images) {
+                forward(Variable.constant(batch));
+            }
+        } finally {
+            norms.forEach(bn -> bn.setCumulativeAverage(false));
+            eval();
+        }
+    }
+
+    private static void collectNorms(ed4j.nn.Module m, List<BatchNorm2d> out) {
+        if (m instanceof BatchNorm2d bn) {
+            out.add(bn);
+        }
+        m.children().values().forEach(c -> collectNorms(c, out));
+    }
+
+    /**
      * Loads torchvision/timm weights: keys of stages beyond the deepest built one and of
      * {@code fc} are skipped; every other key must match by name and shape.
      *

@@ -23,6 +23,7 @@ public final class BatchNorm2d extends Layer {
     private final int channels;
     private final double eps;
     private final double momentum;
+    private boolean cumulative;
 
     /** eps 1e-5, momentum 0.1. */
     public BatchNorm2d(int channels) {
@@ -63,6 +64,18 @@ public final class BatchNorm2d extends Layer {
         return eps;
     }
 
+    /**
+     * Switches the running statistics to a cumulative average over the batches seen from now
+     * on (PyTorch's {@code momentum=None}), starting from zero batches; off restores the
+     * momentum update.
+     */
+    public void setCumulativeAverage(boolean on) {
+        cumulative = on;
+        if (on) {
+            setBuffer("num_batches_tracked", Tensor.scalar(0, DType.INT64));
+        }
+    }
+
     @Override
     public Variable forward(Variable x) {
         if (x.rank() != 4 || x.size(1) != channels) {
@@ -84,6 +97,8 @@ public final class BatchNorm2d extends Layer {
         Variable var = centered.square().mean(dims, true);
         try (GradMode.Scope s = GradMode.noGrad()) {
             long n = (long) x.numel() / channels;
+            double seen = buffer("num_batches_tracked").item();
+            double momentum = cumulative ? 1.0 / (seen + 1) : this.momentum;
             Tensor unbiased = var.data().reshape(channels).mul(n / (double) Math.max(n - 1, 1));
             setBuffer("running_mean", runningMean().mul(1 - momentum)
                     .add(mean.data().reshape(channels).mul(momentum)));
