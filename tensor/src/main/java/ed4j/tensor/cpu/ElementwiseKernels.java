@@ -99,6 +99,14 @@ final class ElementwiseKernels {
             });
             return out;
         }
+        if (x.dtype() == DType.FLOAT32 && x.isContiguous() && FloatUnary.supports(op)) {
+            float[] src = storage(x).floats();
+            float[] dst = storage(out).floats();
+            int xo = x.offset();
+            be.parallel().forRange(x.numel(), GRAIN, (s, e) ->
+                    FloatUnary.run(op, src, xo + s, dst, s, e - s));
+            return out;
+        }
         CpuStorage src = storage(x);
         CpuStorage dst = storage(out);
         StridedPlan plan = StridedPlan.of(x);
@@ -179,8 +187,8 @@ final class ElementwiseKernels {
             }
             case RELU -> {
                 for (int i = 0; i < n; i++) {
-                    // NOTE: NaN stays NaN, like torch.relu.
-                    v[i] = v[i] < 0 ? 0.0 : v[i];
+                    // NOTE: NaN stays NaN, like torch.relu (Math.max keeps it and vectorizes).
+                    v[i] = Math.max(v[i], 0.0);
                 }
             }
             case GELU -> {
@@ -347,9 +355,8 @@ final class ElementwiseKernels {
                     int m = Math.min(CHUNK, n - c);
                     load(src, ox + c * sx, sx, buf, m);
                     for (int i = 0; i < m; i++) {
-                        double v = buf[i];
                         // NOTE: NaN passes through unchanged, as in torch.clamp.
-                        buf[i] = v < min ? min : (v > max ? max : v);
+                        buf[i] = Math.min(Math.max(buf[i], min), max);
                     }
                     store(dst, pos + c, buf, m);
                 }
