@@ -25,20 +25,23 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class BackboneParityTest {
 
-    @ParameterizedTest(name = "{0} at {1} px from {2}")
+    @ParameterizedTest(name = "{0} at {1} px from {2}, BatchNorm folded: {3}")
     @CsvSource({
-        "resnet18, 64, weights.pth",
-        "resnet18, 256, weights.safetensors",
-        "wide_resnet50_2, 64, weights.safetensors",
-        "wide_resnet50_2, 256, weights.pth"
+        "resnet18, 64, weights.pth, false",
+        "resnet18, 256, weights.safetensors, true",
+        "wide_resnet50_2, 64, weights.safetensors, true",
+        "wide_resnet50_2, 256, weights.pth, false"
     })
-    void featuresMatchTorchvision(String arch, int size, String weights, @TempDir Path dir)
-            throws IOException {
+    void featuresMatchTorchvision(String arch, int size, String weights, boolean frozen,
+            @TempDir Path dir) throws IOException {
         String reason = Python.unavailableReason();
         assumeTrue(reason == null, () -> "skipped: " + reason);
         Python.script("backbone_reference.py", List.of(arch, Integer.toString(size), "2",
                 dir.toString()), 900);
         ResNet net = Backbones.load(arch, List.of("layer2", "layer3"), dir.resolve(weights));
+        if (frozen) {
+            net.freeze();
+        }
         Tensor images = Npy.read(dir.resolve("images.npy"));
         Map<String, Variable> out;
         try (GradMode.Scope s = GradMode.noGrad()) {

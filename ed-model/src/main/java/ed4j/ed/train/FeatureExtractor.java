@@ -23,8 +23,8 @@ public final class FeatureExtractor {
         this.backbone = backbone;
         this.name = name;
         this.device = device;
-        backbone.eval();
         backbone.to(device);
+        backbone.freeze();
     }
 
     public String name() {

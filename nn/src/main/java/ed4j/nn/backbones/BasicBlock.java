@@ -20,6 +20,9 @@ final class BasicBlock extends Layer {
     private final Conv2d conv2;
     private final BatchNorm2d bn2;
     private final Sequential downsample;
+    private FoldedConv f1;
+    private FoldedConv f2;
+    private FoldedConv fd;
 
     BasicBlock(int inPlanes, int planes, int stride, Generator g) {
         conv1 = registerModule("conv1", Conv2d.builder(inPlanes, planes, 3).stride(stride)
@@ -33,11 +36,19 @@ final class BasicBlock extends Layer {
                 : null;
     }
 
+    /** Folds each BatchNorm into its convolution (null: undo). */
+    void fold(boolean on) {
+        f1 = on ? FoldedConv.of(conv1, bn1) : null;
+        f2 = on ? FoldedConv.of(conv2, bn2) : null;
+        fd = on && downsample != null ? ResNet.foldShortcut(downsample) : null;
+    }
+
     @Override
     public Variable forward(Variable x) {
-        Variable out = bn1.forward(conv1.forward(x)).relu();
-        out = bn2.forward(conv2.forward(out));
-        Variable identity = downsample == null ? x : downsample.forward(x);
+        Variable out = (f1 != null ? f1.forward(x) : bn1.forward(conv1.forward(x))).relu();
+        out = f2 != null ? f2.forward(out) : bn2.forward(conv2.forward(out));
+        Variable identity = downsample == null ? x
+                : fd != null ? fd.forward(x) : downsample.forward(x);
         return out.add(identity).relu();
     }
 }

@@ -24,6 +24,10 @@ final class Bottleneck extends Layer {
     private final Conv2d conv3;
     private final BatchNorm2d bn3;
     private final Sequential downsample;
+    private FoldedConv f1;
+    private FoldedConv f2;
+    private FoldedConv f3;
+    private FoldedConv fd;
 
     Bottleneck(int inPlanes, int planes, int stride, int widthPerGroup, Generator g) {
         int width = planes * widthPerGroup / 64;
@@ -42,12 +46,21 @@ final class Bottleneck extends Layer {
                 : null;
     }
 
+    /** Folds each BatchNorm into its convolution (null: undo). */
+    void fold(boolean on) {
+        f1 = on ? FoldedConv.of(conv1, bn1) : null;
+        f2 = on ? FoldedConv.of(conv2, bn2) : null;
+        f3 = on ? FoldedConv.of(conv3, bn3) : null;
+        fd = on && downsample != null ? ResNet.foldShortcut(downsample) : null;
+    }
+
     @Override
     public Variable forward(Variable x) {
-        Variable out = bn1.forward(conv1.forward(x)).relu();
-        out = bn2.forward(conv2.forward(out)).relu();
-        out = bn3.forward(conv3.forward(out));
-        Variable identity = downsample == null ? x : downsample.forward(x);
+        Variable out = (f1 != null ? f1.forward(x) : bn1.forward(conv1.forward(x))).relu();
+        out = (f2 != null ? f2.forward(out) : bn2.forward(conv2.forward(out))).relu();
+        out = f3 != null ? f3.forward(out) : bn3.forward(conv3.forward(out));
+        Variable identity = downsample == null ? x
+                : fd != null ? fd.forward(x) : downsample.forward(x);
         return out.add(identity).relu();
     }
 }

@@ -83,6 +83,7 @@ public final class ResNet extends Module {
     private final Conv2d conv1;
     private final BatchNorm2d bn1;
     private final List<Sequential> stages = new ArrayList<>();
+    private FoldedConv stem;
 
     /**
      * A feature extractor returning the named stages ({@code layer1} .. {@code layer4}).
@@ -137,6 +138,41 @@ public final class ResNet extends Module {
                 "ResNet: unknown stage '" + name + "'; expected layer1, layer2, layer3 or layer4");
     }
 
+    static FoldedConv foldShortcut(Sequential shortcut) {
+        return FoldedConv.of((Conv2d) shortcut.get(0), (BatchNorm2d) shortcut.get(1));
+    }
+
+    /**
+     * Freezes the backbone for inference: eval mode, and every BatchNorm folded into the
+     * convolution before it (one pass over each feature map instead of three). The folding
+     * reads the current weights: call it again after loading others, or {@link #unfreeze()}
+     * before training the backbone. Returns this.
+     */
+    public ResNet freeze() {
+        eval();
+        setFolded(true);
+        return this;
+    }
+
+    /** Drops the folded convolutions; BatchNorm runs as a layer again. */
+    public ResNet unfreeze() {
+        setFolded(false);
+        return this;
+    }
+
+    private void setFolded(boolean on) {
+        stem = on ? FoldedConv.of(conv1, bn1) : null;
+        for (Sequential stage : stages) {
+            for (int i = 0; i < stage.size(); i++) {
+                if (stage.get(i) instanceof BasicBlock b) {
+                    b.fold(on);
+                } else if (stage.get(i) instanceof Bottleneck b) {
+                    b.fold(on);
+                }
+            }
+        }
+    }
+
     static Sequential shortcut(int in, int out, int stride, Generator g) {
         return new Sequential(
                 Conv2d.builder(in, out, 1).stride(stride).bias(false).build(g),
@@ -179,7 +215,8 @@ public final class ResNet extends Module {
             throw new IllegalArgumentException(
                     "ResNet: expected images (N, 3, H, W), got " + images.shape());
         }
-        Variable x = bn1.forward(conv1.forward(images)).relu();
+        Variable x = (stem != null ? stem.forward(images)
+                : bn1.forward(conv1.forward(images))).relu();
         x = x.maxPool2d(ed4j.tensor.Pool2dParams.of(3, 2, 1));
         Map<String, Variable> byStage = new LinkedHashMap<>();
         for (int s = 0; s < stages.size(); s++) {
@@ -200,6 +237,8 @@ public final class ResNet extends Module {
      * should keep its ImageNet statistics instead.
      */
     public void calibrateBatchNorm(Iterable<Tensor> images) {
+        boolean frozen = stem != null;
+        setFolded(false);
         List<BatchNorm2d> norms = new ArrayList<>();
         collectNorms(this, norms);
         norms.forEach(bn -> bn.setCumulativeAverage(true));
@@ -211,6 +250,9 @@ public final class ResNet extends Module {
         } finally {
             norms.forEach(bn -> bn.setCumulativeAverage(false));
             eval();
+            if (frozen) {
+                setFolded(true);
+            }
         }
     }
 
@@ -243,7 +285,11 @@ public final class ResNet extends Module {
             used.put(k, e.getValue());
         }
         try {
-            return loadStateDict(used, true);
+            LoadResult r = loadStateDict(used, true);
+            if (stem != null) {
+                setFolded(true);
+            }
+            return r;
         } catch (IllegalArgumentException ex) {
             throw new IllegalArgumentException(
                     "these weights do not fit " + arch.id() + ": " + ex.getMessage()

@@ -235,7 +235,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dParams p) {
-        return KernelStats.time("conv2d", () -> ConvKernels.conv2d(this, x, weight, bias, p));
+        return KernelStats.time(KernelStats.enabled() ? "conv2d " + x.shape() + " * "
+                + weight.shape() + " s" + p.strideH() : "conv2d",
+                () -> ConvKernels.conv2d(this, x, weight, bias, p));
     }
 
     @Override
