@@ -18,6 +18,7 @@ import ed4j.autograd.ops.Pool2d;
 import ed4j.autograd.ops.Pow;
 import ed4j.autograd.ops.PowScalar;
 import ed4j.autograd.ops.Reshape;
+import ed4j.autograd.ops.ScaledSoftmax;
 import ed4j.autograd.ops.Slice;
 import ed4j.autograd.ops.Softmax;
 import ed4j.autograd.ops.Sub;
@@ -448,6 +449,14 @@ public final class Variable {
 
     public Variable softmax(int dim) {
         return Softmax.apply(this, dim, false);
+    }
+
+    /**
+     * {@code softmax(scale * this)} along {@code dim} in one kernel, differentiable in both;
+     * {@code scale} holds one element (attention's learned temperature).
+     */
+    public Variable scaledSoftmax(Variable scale, int dim) {
+        return ScaledSoftmax.apply(this, scale, dim);
     }
 
     public Variable logSoftmax(int dim) {

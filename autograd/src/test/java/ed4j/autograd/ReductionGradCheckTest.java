@@ -60,6 +60,21 @@ class ReductionGradCheckTest {
     }
 
     @Test
+    void scaledSoftmax() {
+        GradCheck.check("scaledSoftmax(last)", v -> v.get(0).scaledSoftmax(v.get(1), -1),
+                in.randn(2, 3, 5), Tensor.of(new double[] {0.7}));
+        GradCheck.check("scaledSoftmax(strided, dim 0)",
+                v -> v.get(0).mT().scaledSoftmax(v.get(1).reshape(), 0), in.randn(3, 4),
+                Tensor.of(new double[] {-1.3}, 1));
+        // The fused kernel equals the composite in float32 too.
+        Tensor x = in.randn(4, 7).to(ed4j.tensor.DType.FLOAT32);
+        ed4j.tensor.TensorCompare.assertClose("scaledSoftmax float32",
+                Variable.constant(x).scaledSoftmax(Variable.constant(
+                        Tensor.scalar(0.35, ed4j.tensor.DType.FLOAT32)), -1).data(),
+                x.mul(0.35).softmax(-1), 1e-7, 1e-6);
+    }
+
+    @Test
     void logSoftmax() {
         GradCheck.check("logSoftmax", v -> v.get(0).logSoftmax(0), in.randn(4, 3));
         GradCheck.check("logSoftmax(last)", v -> v.get(0).logSoftmax(-1).mul(v.get(0)),

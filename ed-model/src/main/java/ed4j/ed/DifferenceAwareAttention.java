@@ -137,13 +137,15 @@ public final class DifferenceAwareAttention extends Module {
         Variable kh = heads(key.forward(kv));
         Variable vh = heads(value.forward(kv));
         // scores (B, H, L, S); a batch-1 kv broadcasts over B in the matmul.
-        Variable scores = qh.matmul(kh.mT()).mul(scale);
+        Variable scores = qh.matmul(kh.mT());
+        Variable attn;
         if (biases != null) {
             Tensor idx = buffer("attention_bias_idxs").flatten();
             Variable bias = biases.indexSelect(1, idx).reshape(h, l, kv.size(1));
-            scores = scores.add(bias);
+            attn = scores.mul(scale).add(bias).softmax(-1);
+        } else {
+            attn = scores.scaledSoftmax(scale, -1);
         }
-        Variable attn = scores.softmax(-1);
         Variable out = attn.matmul(vh).permute(0, 2, 1, 3).reshape(b, l, d);
         if (cfg.outProjection()) {
             out = outProj.forward(out);

@@ -91,6 +91,27 @@ public interface Backend {
     /** Log-softmax along {@code dim}. */
     Tensor logSoftmax(Tensor x, int dim);
 
+    /**
+     * {@code softmax(scale * x)} along {@code dim}, without forming {@code scale * x} (attention
+     * scores). The default composes it; backends fuse it.
+     */
+    default Tensor scaledSoftmax(Tensor x, double scale, int dim) {
+        return softmax(binary(BinaryOp.MUL, x, x.scalarLike(scale).broadcastTo(x.shape())), dim);
+    }
+
+    /**
+     * The gradient through a softmax along {@code dim} from its output {@code y}:
+     * {@code y * (gradOut - sum_dim(gradOut * y))}, times {@code scale}. Both inputs have the
+     * same shape. The default composes it; backends fuse it.
+     */
+    default Tensor softmaxBackward(Tensor gradOut, Tensor y, int dim, double scale) {
+        Tensor gy = binary(BinaryOp.MUL, gradOut, y);
+        Tensor sum = reduce(ReduceOp.SUM, gy, new int[] {dim}, true).broadcastTo(y.shape());
+        Tensor g = binary(BinaryOp.MUL, y, binary(BinaryOp.SUB, gradOut, sum));
+        return scale == 1.0 ? g
+                : binary(BinaryOp.MUL, g, g.scalarLike(scale).broadcastTo(g.shape()));
+    }
+
     // ---- linear algebra and convolution -----------------------------------------------------
 
     /**
@@ -187,10 +208,19 @@ public interface Backend {
      * {@code m = beta1 m + (1 - beta1) g}, {@code v = beta2 v + (1 - beta2) g^2},
      * {@code param -= stepSize * m / (sqrt(v) / bc2Sqrt + eps)}. {@code param}, {@code grad},
      * {@code m} and {@code v} are contiguous, of one shape and dtype; {@code param}, {@code m}
-     * and {@code v} are overwritten.
+     * and {@code v} are overwritten. The default composes it from elementwise kernels; backends
+     * fuse it into one pass.
      */
-    void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, double beta1, double beta2,
-            double eps, double weightDecay, double stepSize, double bc2Sqrt);
+    default void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, double beta1,
+            double beta2, double eps, double weightDecay, double stepSize, double bc2Sqrt) {
+        Tensor g = weightDecay != 0 ? grad.add(param.mul(weightDecay)) : grad;
+        Tensor mNew = m.mul(beta1).add(g.mul(1 - beta1));
+        Tensor vNew = v.mul(beta2).add(g.square().mul(1 - beta2));
+        Tensor step = mNew.div(vNew.sqrt().div(bc2Sqrt).add(eps)).mul(stepSize);
+        copyInto(m, mNew);
+        copyInto(v, vNew);
+        copyInto(param, param.sub(step));
+    }
 
     // ---- indexing ---------------------------------------------------------------------------
 

@@ -33,8 +33,7 @@ public final class Softmax extends Function {
         if (log) {
             return new Tensor[] {grad.sub(y.exp().mul(grad.sum(dim, true)))};
         }
-        Tensor gy = grad.mul(y);
-        return new Tensor[] {gy.sub(y.mul(gy.sum(dim, true)))};
+        return new Tensor[] {grad.backend().softmaxBackward(grad, y, dim, 1.0)};
     }
 
     @Override

@@ -198,6 +198,18 @@ public final class CpuBackend implements Backend {
         return KernelStats.time("logSoftmax", () -> ReduceKernels.softmax(this, x, dim, true));
     }
 
+    @Override
+    public Tensor scaledSoftmax(Tensor x, double scale, int dim) {
+        return KernelStats.time("scaledSoftmax",
+                () -> ReduceKernels.softmax(this, x, dim, false, scale));
+    }
+
+    @Override
+    public Tensor softmaxBackward(Tensor gradOut, Tensor y, int dim, double scale) {
+        return KernelStats.time("softmaxBackward",
+                () -> ReduceKernels.softmaxBackward(this, gradOut, y, dim, scale));
+    }
+
     // ---- linear algebra and convolution ----------------------------------------------------------
 
     @Override

@@ -94,6 +94,8 @@ final class ElementwiseKernels {
                     case EXP -> m.exp(src, xo + s, 0f, dst, s, e - s);
                     case LOG -> m.log(src, xo + s, 0f, dst, s, e - s);
                     case TANH -> m.tanh(src, xo + s, dst, s, e - s);
+                    case GELU -> m.gelu(src, xo + s, dst, s, e - s);
+                    case GELU_DERIVATIVE -> m.geluDerivative(src, xo + s, dst, s, e - s);
                     default -> m.sigmoid(src, xo + s, dst, s, e - s);
                 }
             });
@@ -128,7 +130,7 @@ final class ElementwiseKernels {
     /** The float32 functions {@link FloatMath} computes on contiguous runs. */
     private static boolean transcendental(UnaryOp op) {
         return op == UnaryOp.EXP || op == UnaryOp.LOG || op == UnaryOp.TANH
-                || op == UnaryOp.SIGMOID;
+                || op == UnaryOp.SIGMOID || op == UnaryOp.GELU || op == UnaryOp.GELU_DERIVATIVE;
     }
 
     static void applyUnary(UnaryOp op, double[] v, int n) {

@@ -14,7 +14,12 @@ abstract class FloatMath {
     static final FloatMath INSTANCE = pick();
 
     /** {@code y[yo + i] = exp(x[xo + i] - shift)} for {@code i < n}. */
-    abstract void exp(float[] x, int xo, float shift, float[] y, int yo, int n);
+    final void exp(float[] x, int xo, float shift, float[] y, int yo, int n) {
+        exp(x, xo, 1f, shift, y, yo, n);
+    }
+
+    /** {@code y[yo + i] = exp(scale * x[xo + i] - shift)} for {@code i < n}. */
+    abstract void exp(float[] x, int xo, float scale, float shift, float[] y, int yo, int n);
 
     /** {@code y[yo + i] = log(x[xo + i] + add)} for {@code i < n}. */
     abstract void log(float[] x, int xo, float add, float[] y, int yo, int n);
@@ -24,6 +29,23 @@ abstract class FloatMath {
 
     /** {@code y[yo + i] = 1 / (1 + exp(-x[xo + i]))} for {@code i < n}. */
     abstract void sigmoid(float[] x, int xo, float[] y, int yo, int n);
+
+    /** {@code y = x Phi(x)}, the exact GELU to about 1e-7 absolute in Phi. */
+    abstract void gelu(float[] x, int xo, float[] y, int yo, int n);
+
+    /** {@code y = Phi(x) + x phi(x)}, the GELU's derivative, to about 1e-7 absolute. */
+    abstract void geluDerivative(float[] x, int xo, float[] y, int yo, int n);
+
+    // Phi(x) for float32 runs: erfc(z) ~ t P(t) exp(-z^2), t = 1 / (1 + p z), z = |x| / sqrt(2)
+    // (Abramowitz and Stegun 7.1.26, |error| <= 1.5e-7); exp(-z^2) is also phi(x) sqrt(2 pi).
+    static final float GP = 0.3275911f;
+    static final float GA1 = 0.254829592f;
+    static final float GA2 = -0.284496736f;
+    static final float GA3 = 1.421413741f;
+    static final float GA4 = -1.453152027f;
+    static final float GA5 = 1.061405429f;
+    static final float INV_SQRT2 = 0.70710678f;
+    static final float INV_SQRT_2PI = 0.39894228f;
 
     /** Whether this implementation uses the Vector API. */
     abstract boolean vectorized();
@@ -46,9 +68,9 @@ abstract class FloatMath {
     /** Loops over {@link Math}. */
     static final class Scalar extends FloatMath {
         @Override
-        void exp(float[] x, int xo, float shift, float[] y, int yo, int n) {
+        void exp(float[] x, int xo, float scale, float shift, float[] y, int yo, int n) {
             for (int i = 0; i < n; i++) {
-                y[yo + i] = (float) Math.exp(x[xo + i] - shift);
+                y[yo + i] = (float) Math.exp(scale * x[xo + i] - shift);
             }
         }
 
@@ -73,6 +95,35 @@ abstract class FloatMath {
                 y[yo + i] = (float) (v >= 0 ? 1 / (1 + Math.exp(-v))
                         : Math.exp(v) / (1 + Math.exp(v)));
             }
+        }
+
+        @Override
+        void gelu(float[] x, int xo, float[] y, int yo, int n) {
+            for (int i = 0; i < n; i++) {
+                float v = x[xo + i];
+                y[yo + i] = v * phi(v, halfErfc(v));
+            }
+        }
+
+        @Override
+        void geluDerivative(float[] x, int xo, float[] y, int yo, int n) {
+            for (int i = 0; i < n; i++) {
+                float v = x[xo + i];
+                float e = (float) Math.exp(-0.5f * v * v);
+                y[yo + i] = phi(v, halfErfc(v)) + v * e * INV_SQRT_2PI;
+            }
+        }
+
+        /** {@code 0.5 erfc(|v| / sqrt 2)}. */
+        private static float halfErfc(float v) {
+            float z = Math.abs(v) * INV_SQRT2;
+            float t = 1f / (1f + GP * z);
+            float poly = ((((GA5 * t + GA4) * t + GA3) * t + GA2) * t + GA1) * t;
+            return 0.5f * poly * (float) Math.exp(-z * z);
+        }
+
+        private static float phi(float v, float halfErfc) {
+            return v >= 0 ? 1f - halfErfc : halfErfc;
         }
 
         @Override

@@ -329,6 +329,11 @@ final class ReduceKernels {
     // ---- softmax ----------------------------------------------------------------------------------
 
     static Tensor softmax(CpuBackend be, Tensor x, int dim, boolean log) {
+        return softmax(be, x, dim, log, 1.0);
+    }
+
+    /** Softmax (or log-softmax) of {@code scale * x} along {@code dim}. */
+    static Tensor softmax(CpuBackend be, Tensor x, int dim, boolean log, double scale) {
         Tensor out = be.empty(x.shape(), x.dtype());
         if (x.numel() == 0) {
             return out;
@@ -344,13 +349,18 @@ final class ReduceKernels {
         int n = in.length;
         boolean unitOut = dst.stride == 1;
         if (x.dtype() == DType.FLOAT32 && in.stride == 1 && unitOut && !log) {
-            softmaxFloatRows(be, s.floats(), in, o.floats(), dst, n);
+            softmaxFloatRows(be, s.floats(), in, o.floats(), dst, n, (float) scale);
             return out;
         }
         be.parallel().forRange(in.count(), Math.max(1, ElementwiseKernels.GRAIN / n), (r0, r1) -> {
             double[] buf = new double[n];
             for (int r = r0; r < r1; r++) {
                 ElementwiseKernels.load(s, in.starts[r], in.stride, buf, n);
+                if (scale != 1.0) {
+                    for (int i = 0; i < n; i++) {
+                        buf[i] *= scale;
+                    }
+                }
                 double max = Double.NEGATIVE_INFINITY;
                 for (int i = 0; i < n; i++) {
                     max = Math.max(max, buf[i]);
@@ -393,7 +403,7 @@ final class ReduceKernels {
      * vector units when available), the sum accumulates in double.
      */
     private static void softmaxFloatRows(CpuBackend be, float[] x, Rows in, float[] y, Rows dst,
-            int n) {
+            int n, float scale) {
         FloatMath m = FloatMath.INSTANCE;
         be.parallel().forRange(in.count(), Math.max(1, ElementwiseKernels.GRAIN / n), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
@@ -401,12 +411,12 @@ final class ReduceKernels {
                 int yo = dst.starts[r];
                 float max = Float.NEGATIVE_INFINITY;
                 for (int i = 0; i < n; i++) {
-                    max = Math.max(max, x[xo + i]);
+                    max = Math.max(max, scale * x[xo + i]);
                 }
                 if (max == Float.NEGATIVE_INFINITY) {
                     max = 0f;
                 }
-                m.exp(x, xo, max, y, yo, n);
+                m.exp(x, xo, scale, max, y, yo, n);
                 double sum = 0;
                 for (int i = 0; i < n; i++) {
                     sum += y[yo + i];
@@ -417,6 +427,65 @@ final class ReduceKernels {
                 }
             }
         });
+    }
+
+    /** {@code scale * y * (g - sum_dim(g * y))} along {@code dim}. */
+    static Tensor softmaxBackward(CpuBackend be, Tensor g, Tensor y, int dim, double scale) {
+        Tensor out = be.empty(y.shape(), y.dtype());
+        if (y.numel() == 0) {
+            return out;
+        }
+        Rows rg = Rows.along(g, dim);
+        Rows ry = Rows.along(y, dim);
+        Rows ro = Rows.along(out, dim);
+        int n = ry.length;
+        CpuStorage sg = ElementwiseKernels.storage(g);
+        CpuStorage sy = ElementwiseKernels.storage(y);
+        CpuStorage so = ElementwiseKernels.storage(out);
+        if (y.dtype() == DType.FLOAT32 && rg.stride == 1 && ry.stride == 1 && ro.stride == 1) {
+            float[] ga = sg.floats();
+            float[] ya = sy.floats();
+            float[] oa = so.floats();
+            float sc = (float) scale;
+            be.parallel().forRange(ry.count(), Math.max(1, ElementwiseKernels.GRAIN / n),
+                    (r0, r1) -> {
+                        for (int r = r0; r < r1; r++) {
+                            int go = rg.starts[r];
+                            int yo = ry.starts[r];
+                            int oo = ro.starts[r];
+                            double dot = 0;
+                            for (int i = 0; i < n; i++) {
+                                dot += ga[go + i] * ya[yo + i];
+                            }
+                            float d = (float) dot;
+                            for (int i = 0; i < n; i++) {
+                                oa[oo + i] = sc * ya[yo + i] * (ga[go + i] - d);
+                            }
+                        }
+                    });
+            return out;
+        }
+        be.parallel().forRange(ry.count(), Math.max(1, ElementwiseKernels.GRAIN / n), (r0, r1) -> {
+            double[] gb = new double[n];
+            double[] yb = new double[n];
+            for (int r = r0; r < r1; r++) {
+                ElementwiseKernels.load(sg, rg.starts[r], rg.stride, gb, n);
+                ElementwiseKernels.load(sy, ry.starts[r], ry.stride, yb, n);
+                double dot = 0;
+                for (int i = 0; i < n; i++) {
+                    dot += gb[i] * yb[i];
+                }
+                for (int i = 0; i < n; i++) {
+                    gb[i] = scale * yb[i] * (gb[i] - dot);
+                }
+                if (ro.stride == 1) {
+                    ElementwiseKernels.store(so, ro.starts[r], gb, n);
+                } else {
+                    storeStrided(so, ro.starts[r], ro.stride, gb, n);
+                }
+            }
+        });
+        return out;
     }
 
     private static void storeStrided(CpuStorage s, int off, int stride, double[] buf, int n) {

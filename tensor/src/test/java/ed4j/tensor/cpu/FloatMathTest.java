@@ -43,6 +43,28 @@ class FloatMathTest {
         check("sigmoid", x, (m, y) -> m.sigmoid(x, 0, y, 0, n));
     }
 
+    @Test
+    void geluIsWithinTwoTenthsOfAMillionthOfTheExactOne() {
+        float[] x = new float[4001];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = -10f + i * 0.005f;
+        }
+        for (FloatMath m : new FloatMath[] {FloatMath.INSTANCE, SCALAR}) {
+            float[] g = new float[x.length];
+            float[] d = new float[x.length];
+            m.gelu(x, 0, g, 0, x.length);
+            m.geluDerivative(x, 0, d, 0, x.length);
+            for (int i = 0; i < x.length; i++) {
+                double exactPhi = SpecialFunctions.normalCdf(x[i]);
+                // Phi to 1e-7, so GELU = x Phi to |x| 1e-7 plus float rounding.
+                double tolG = 1e-7 * Math.max(1, Math.abs(x[i])) + Math.ulp(g[i]);
+                assertEquals(x[i] * exactPhi, g[i], tolG, "gelu(" + x[i] + ")");
+                assertEquals(SpecialFunctions.geluDerivative(x[i]), d[i], 2e-7 + 2 * Math.ulp(d[i]),
+                        "gelu'(" + x[i] + ")");
+            }
+        }
+    }
+
     private interface Op {
         void run(FloatMath m, float[] y);
     }
