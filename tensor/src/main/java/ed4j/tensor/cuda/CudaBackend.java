@@ -39,35 +39,33 @@ public final class CudaBackend implements Backend {
 
     private static final Logger LOG = LoggerFactory.getLogger(CudaBackend.class);
 
-    private final CudaContext ctx;
+    private final Gpu gpu;
     private final Device device;
     private final CachingAllocator<CUdeviceptr> allocator;
-    private final PinnedStaging staging;
     private final Cleaner cleaner = Cleaner.create();
     private final CublasGemm cublas;
     private volatile GemmMode gemmMode;
     private volatile boolean cublasEnabled;
 
-    private CudaBackend(CudaContext ctx, CublasGemm cublas, GemmMode mode, boolean useCublas) {
-        this.ctx = ctx;
-        this.device = Device.cuda(Integer.parseInt(ctx.deviceName().substring(5)));
+    CudaBackend(Gpu gpu, CublasGemm cublas, GemmMode mode, boolean useCublas) {
+        this.gpu = gpu;
+        this.device = Device.cuda(Integer.parseInt(gpu.deviceName().substring(5)));
         this.allocator = new CachingAllocator<>(new CachingAllocator.DeviceMemory<>() {
             @Override
             public CUdeviceptr allocate(long bytes) {
-                return ctx.allocate(bytes);
+                return gpu.allocate(bytes);
             }
 
             @Override
             public void free(CUdeviceptr block) {
-                ctx.free(block);
+                gpu.free(block);
             }
 
             @Override
             public void synchronize() {
-                ctx.synchronize("free");
+                gpu.synchronize("free");
             }
-        }, ctx.deviceName());
-        this.staging = new PinnedStaging(ctx);
+        }, gpu.deviceName());
         this.cublas = cublas;
         this.gemmMode = mode;
         this.cublasEnabled = useCublas;
@@ -108,12 +106,12 @@ public final class CudaBackend implements Backend {
 
     /** One line about the GPU: name, compute capability, SMs, memory, driver. */
     public String describe() {
-        return ctx.describe();
+        return gpu.describe();
     }
 
     /** Waits until every queued kernel and copy is done. */
     public void synchronize() {
-        ctx.synchronize("synchronize");
+        gpu.synchronize("synchronize");
     }
 
     /** The arithmetic of float32 matrix products and convolutions. */
@@ -149,16 +147,12 @@ public final class CudaBackend implements Backend {
 
     // ---- package helpers for the launchers ---------------------------------------------------
 
-    CudaContext context() {
-        return ctx;
-    }
-
     CublasGemm cublas() {
         return cublasEnabled ? cublas : null;
     }
 
     int multiprocessors() {
-        return ctx.multiprocessors();
+        return gpu.multiprocessors();
     }
 
     static CudaStorage storage(Tensor t) {
@@ -185,7 +179,7 @@ public final class CudaBackend implements Backend {
     }
 
     void launch(String op, String family, String kernel, LaunchConfig cfg, KernelArgs args) {
-        ctx.launch(op, family, kernel, cfg, args);
+        gpu.launch(op, family, kernel, cfg, args);
     }
 
     // ---- memory ------------------------------------------------------------------------------
@@ -194,7 +188,7 @@ public final class CudaBackend implements Backend {
     public CudaStorage allocate(DType dtype, int numel) {
         CudaStorage s = new CudaStorage(this, dtype, numel, allocator, cleaner);
         if (numel > 0) {
-            ctx.zero("allocate", s.pointer(), (long) numel * dtype.byteSize());
+            gpu.zero("allocate", s.pointer(), (long) numel * dtype.byteSize());
         }
         return s;
     }
@@ -202,7 +196,7 @@ public final class CudaBackend implements Backend {
     @Override
     public CudaStorage upload(float[] data) {
         CudaStorage s = new CudaStorage(this, DType.FLOAT32, data.length, allocator, cleaner);
-        staging.upload("upload", s.pointer(), 0, data.length, 4,
+        gpu.upload("upload", s.pointer(), 0, data.length, 4,
                 (ByteBuffer b, int from, int n) -> b.asFloatBuffer().put(data, from, n));
         return s;
     }
@@ -210,7 +204,7 @@ public final class CudaBackend implements Backend {
     @Override
     public CudaStorage upload(double[] data) {
         CudaStorage s = new CudaStorage(this, DType.FLOAT64, data.length, allocator, cleaner);
-        staging.upload("upload", s.pointer(), 0, data.length, 8,
+        gpu.upload("upload", s.pointer(), 0, data.length, 8,
                 (ByteBuffer b, int from, int n) -> b.asDoubleBuffer().put(data, from, n));
         return s;
     }
@@ -218,7 +212,7 @@ public final class CudaBackend implements Backend {
     @Override
     public CudaStorage upload(long[] data) {
         CudaStorage s = new CudaStorage(this, DType.INT64, data.length, allocator, cleaner);
-        staging.upload("upload", s.pointer(), 0, data.length, 8,
+        gpu.upload("upload", s.pointer(), 0, data.length, 8,
                 (ByteBuffer b, int from, int n) -> b.asLongBuffer().put(data, from, n));
         return s;
     }
@@ -228,7 +222,7 @@ public final class CudaBackend implements Backend {
         float[] out = new float[x.numel()];
         try (Scratch s = new Scratch(this)) {
             Tensor c = s.contiguous(x);
-            staging.download("download", storage(c).pointer(), 4L * c.offset(), out.length, 4,
+            gpu.download("download", storage(c).pointer(), 4L * c.offset(), out.length, 4,
                     (ByteBuffer b, int from, int n) -> b.asFloatBuffer().get(out, from, n));
         }
         return out;
@@ -239,7 +233,7 @@ public final class CudaBackend implements Backend {
         double[] out = new double[x.numel()];
         try (Scratch s = new Scratch(this)) {
             Tensor c = s.contiguous(x);
-            staging.download("download", storage(c).pointer(), 8L * c.offset(), out.length, 8,
+            gpu.download("download", storage(c).pointer(), 8L * c.offset(), out.length, 8,
                     (ByteBuffer b, int from, int n) -> b.asDoubleBuffer().get(out, from, n));
         }
         return out;
@@ -250,7 +244,7 @@ public final class CudaBackend implements Backend {
         long[] out = new long[x.numel()];
         try (Scratch s = new Scratch(this)) {
             Tensor c = s.contiguous(x);
-            staging.download("download", storage(c).pointer(), 8L * c.offset(), out.length, 8,
+            gpu.download("download", storage(c).pointer(), 8L * c.offset(), out.length, 8,
                     (ByteBuffer b, int from, int n) -> b.asLongBuffer().get(out, from, n));
         }
         return out;

@@ -22,6 +22,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
@@ -40,6 +42,10 @@ import jcuda.driver.JCudaDriver;
  * on first use from the PTX resources {@code /ed4j/tensor/cuda/<Family>.ptx} with
  * {@code cuModuleLoadData} (the driver compiles the PTX for the GPU at hand).
  *
+ * <p>The first launch of each kernel is checked against the parameter list its PTX declares
+ * ({@link PtxSignatures}), so a launcher that packs its arguments wrongly fails with both lists
+ * instead of running the kernel on garbage.
+ *
  * <p>Every driver call goes through {@link #check}: a failure becomes a {@link CudaException}
  * naming the device, the backend operation and the call. The context is made current on each
  * calling thread before its first driver call ({@link #makeCurrent()}).
@@ -47,7 +53,7 @@ import jcuda.driver.JCudaDriver;
  * <p>With the system property {@code ed4j.cuda.sync=true} every launch is followed by a stream
  * synchronisation, so that an asynchronous kernel fault is reported with the kernel that caused it.
  */
-final class CudaContext {
+final class CudaContext implements Gpu {
 
     /** Lowest compute capability the PTX targets (compute_80: TF32 and BF16 tensor cores). */
     static final int MIN_MAJOR = 8;
@@ -65,6 +71,9 @@ final class CudaContext {
     private final boolean syncEachLaunch;
     private final ConcurrentHashMap<String, CUmodule> modules = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, CUfunction> functions = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Map<String, List<String>>> signatures =
+            new ConcurrentHashMap<>();
+    private final PinnedStaging staging = new PinnedStaging(this);
     private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     /**
@@ -182,18 +191,21 @@ final class CudaContext {
     // ---- identity ----------------------------------------------------------------------------
 
     /** {@code cuda:N}. */
-    String deviceName() {
+    @Override
+    public String deviceName() {
         return "cuda:" + index;
     }
 
     /** One line: ordinal, name, compute capability, SMs, memory, driver version. */
-    String describe() {
+    @Override
+    public String describe() {
         return deviceName() + " " + name + ", compute capability " + major + "." + minor + ", "
                 + multiprocessors + " SMs, " + (totalMemory >> 20) + " MiB, driver API "
                 + driverVersion / 1000 + "." + driverVersion % 1000 / 10;
     }
 
-    int multiprocessors() {
+    @Override
+    public int multiprocessors() {
         return multiprocessors;
     }
 
@@ -223,13 +235,15 @@ final class CudaContext {
     }
 
     /** Waits for every queued kernel and copy. */
-    void synchronize(String op) {
+    @Override
+    public void synchronize(String op) {
         makeCurrent();
         check(op, "cuStreamSynchronize", cuStreamSynchronize(stream));
     }
 
     /** {@code bytes} of device memory, or null when the device is out of memory. */
-    CUdeviceptr allocate(long bytes) {
+    @Override
+    public CUdeviceptr allocate(long bytes) {
         makeCurrent();
         CUdeviceptr p = new CUdeviceptr();
         int r = cuMemAlloc(p, bytes);
@@ -240,21 +254,24 @@ final class CudaContext {
         return p;
     }
 
-    void free(CUdeviceptr p) {
+    @Override
+    public void free(CUdeviceptr p) {
         makeCurrent();
         check("free", "cuMemFree", cuMemFree(p));
     }
 
     /** Queues zeroing of {@code bytes} from {@code p}. */
-    void zero(String op, CUdeviceptr p, long bytes) {
+    @Override
+    public void zero(String op, CUdeviceptr p, long bytes) {
         makeCurrent();
         check(op, "cuMemsetD8Async", cuMemsetD8Async(p, (byte) 0, bytes, stream));
     }
 
     /** Queues kernel {@code kernel} of {@code family} on the stream. */
-    void launch(String op, String family, String kernel, LaunchConfig cfg, KernelArgs args) {
+    @Override
+    public void launch(String op, String family, String kernel, LaunchConfig cfg, KernelArgs args) {
         makeCurrent();
-        CUfunction f = function(op, family, kernel);
+        CUfunction f = function(op, family, kernel, args);
         int r = cuLaunchKernel(f, cfg.gridX(), cfg.gridY(), cfg.gridZ(), cfg.blockX(), 1, 1,
                 cfg.sharedBytes(), stream, args.kernelParams(), null);
         if (r != CUresult.CUDA_SUCCESS) {
@@ -269,13 +286,18 @@ final class CudaContext {
         }
     }
 
-    private CUfunction function(String op, String family, String kernel) {
+    private CUfunction function(String op, String family, String kernel, KernelArgs args) {
         String key = family + "/" + kernel;
         CUfunction f = functions.get(key);
         if (f != null) {
             return f;
         }
         CUmodule module = module(op, family);
+        try {
+            PtxSignatures.check(signatures.get(family), family, kernel, args);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(deviceName() + " " + op + ": " + e.getMessage(), e);
+        }
         f = new CUfunction();
         check(op, "cuModuleGetFunction(" + kernel + " in " + family + ".ptx)",
                 cuModuleGetFunction(f, module, kernel));
@@ -303,10 +325,24 @@ final class CudaContext {
                             + "regenerate the PTX with an older nvcc", r);
                 }
                 check(op, "cuModuleLoadData(" + family + ".ptx)", r);
+                signatures.put(family, PtxSignatures.parse(
+                        new String(ptx, 0, ptx.length - 1, StandardCharsets.US_ASCII)));
                 modules.put(family, m);
             }
             return m;
         }
+    }
+
+    @Override
+    public void upload(String op, CUdeviceptr dst, long dstByte, int n, int elemBytes,
+            PinnedStaging.Transfer fill) {
+        staging.upload(op, dst, dstByte, n, elemBytes, fill);
+    }
+
+    @Override
+    public void download(String op, CUdeviceptr src, long srcByte, int n, int elemBytes,
+            PinnedStaging.Transfer drain) {
+        staging.download(op, src, srcByte, n, elemBytes, drain);
     }
 
     /** The PTX resource of a family, NUL-terminated as cuModuleLoadData expects. */

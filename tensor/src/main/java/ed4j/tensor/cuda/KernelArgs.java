@@ -17,6 +17,7 @@ import jcuda.driver.CUdeviceptr;
 final class KernelArgs {
 
     private final List<Pointer> values = new ArrayList<>();
+    private final List<String> ptxTypes = new ArrayList<>();
     private final StringBuilder signature = new StringBuilder();
 
     /** A device pointer: the base of {@code s}'s storage (element offsets travel separately). */
@@ -26,22 +27,22 @@ final class KernelArgs {
 
     /** A device pointer. */
     KernelArgs ptr(CUdeviceptr p) {
-        return add(Pointer.to(p), "ptr");
+        return add(Pointer.to(p), "ptr", "u64");
     }
 
     /** A 32-bit int (also used for flags and enum ordinals). */
     KernelArgs i32(int v) {
-        return add(Pointer.to(new int[] {v}), "i32");
+        return add(Pointer.to(new int[] {v}), "i32", "u32");
     }
 
     /** A double. */
     KernelArgs f64(double v) {
-        return add(Pointer.to(new double[] {v}), "f64");
+        return add(Pointer.to(new double[] {v}), "f64", "f64");
     }
 
     /** A struct of ints, passed by value. */
     KernelArgs struct(String name, int[] fields) {
-        return add(Pointer.to(fields.clone()), name);
+        return add(Pointer.to(fields.clone()), name, "b8[" + 4 * fields.length + "]");
     }
 
     /** A {@code Strided} descriptor. */
@@ -49,8 +50,9 @@ final class KernelArgs {
         return struct("Strided", d.encode());
     }
 
-    private KernelArgs add(Pointer p, String type) {
+    private KernelArgs add(Pointer p, String type, String ptxType) {
         values.add(p);
+        ptxTypes.add(ptxType);
         signature.append(signature.length() == 0 ? "(" : ", ").append(type);
         return this;
     }
@@ -63,6 +65,11 @@ final class KernelArgs {
     /** The pointer-to-pointers that {@code cuLaunchKernel} takes as kernelParams. */
     Pointer kernelParams() {
         return Pointer.to(values.toArray(new Pointer[0]));
+    }
+
+    /** The PTX parameter types in order (see {@link PtxSignatures}). */
+    List<String> ptxTypes() {
+        return List.copyOf(ptxTypes);
     }
 
     /** The argument types in order, e.g. {@code (i32, ptr, Strided)}. */
