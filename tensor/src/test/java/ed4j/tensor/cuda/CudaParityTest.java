@@ -68,13 +68,32 @@ class CudaParityTest {
         return Tensor.randn(new Generator(seed), Shape.of(shape), dt);
     }
 
-    /** Views applied identically to the CPU tensor and its GPU copy. */
+    /**
+     * Layouts of the same values, applied identically to the CPU tensor and its GPU copy (rank 2
+     * or more): contiguous, the last two dims transposed in memory, a window inside a larger
+     * NaN-filled tensor (reading outside it shows), and dim 1 broadcast with stride 0 (values
+     * repeat along dim 1).
+     */
     private static final List<Function<Tensor, Tensor>> LAYOUTS = List.of(
             t -> t,
             t -> t.transpose(t.rank() - 2, t.rank() - 1).contiguous()
                     .transpose(t.rank() - 2, t.rank() - 1),
-            t -> t.rank() < 2 ? t : t.narrow(0, 1, t.size(0) - 1).narrow(1, 1, t.size(1) - 2),
-            t -> t.rank() < 2 ? t : t.narrow(1, 0, 1).expand(t.shape().toArray()));
+            CudaParityTest::window,
+            t -> t.narrow(1, 0, 1).expand(t.shape().toArray()));
+
+    private static Tensor window(Tensor t) {
+        int[] big = t.shape().toArray();
+        for (int d = 0; d < big.length; d++) {
+            big[d] += 2;
+        }
+        Tensor host = Tensor.full(Shape.of(big), Double.NaN, t.dtype(), t.device());
+        Tensor view = host;
+        for (int d = 0; d < big.length; d++) {
+            view = view.narrow(d, 1, t.size(d));
+        }
+        view.copyFromInPlace(t);
+        return view;
+    }
 
     private static double atol(DType dt, double f32) {
         return dt == DType.FLOAT64 ? 1e-11 : f32;
