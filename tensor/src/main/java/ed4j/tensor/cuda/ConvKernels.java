@@ -1,0 +1,154 @@
+package ed4j.tensor.cuda;
+
+import ed4j.tensor.Conv2dParams;
+import ed4j.tensor.DType;
+import ed4j.tensor.Shape;
+import ed4j.tensor.Tensor;
+import java.util.List;
+
+/**
+ * Launches the implicit-GEMM convolution kernels of {@code ConvKernels.cu}: forward (SIMT in
+ * float32 or float64, or tensor cores in the TF32 and BF16 modes), input gradient and weight
+ * gradient (SIMT; the weight gradient splits its N*H*W reduction into slices when the output
+ * is too small to fill the GPU, and sums them in order). CPU reference:
+ * {@code ed4j.tensor.cpu.ConvKernels}.
+ *
+ * <p>LIMITATION: depthwise convolutions run through the general kernel with one output row per
+ * tile, which wastes most of each 64 x 64 tile; they are correct but slow.
+ */
+final class ConvKernels {
+
+    static final String FAMILY = "ConvKernels";
+    static final int SIMT = 256;
+    static final int WMMA = 128;
+    static final int TILE = 64;
+    static final int K_STEP = 16;
+    static final int MAX_SLICES = 64;
+
+    private ConvKernels() {}
+
+    /** Every kernel this launcher may start. */
+    static List<String> kernelNames() {
+        return List.of("conv2d_forward_v1_f32", "conv2d_forward_v1_f64", "conv2d_forward_v2_f32",
+                "conv2d_forward_v3_f32", "conv2d_input_backward_v1_f32",
+                "conv2d_input_backward_v1_f64", "conv2d_weight_backward_v1_f32",
+                "conv2d_weight_backward_v1_f64", "splitk_sum_forward_v1_f32",
+                "splitk_sum_forward_v1_f64");
+    }
+
+    /** The {@code ConvGeom} struct: n, cin, h, w, cout, kh, kw, oh, ow, groups, sh, sw, ph, pw,
+     * dh, dw. */
+    static int[] geometry(Shape input, Shape weight, Conv2dParams p) {
+        int kh = weight.size(2);
+        int kw = weight.size(3);
+        return new int[] {input.size(0), input.size(1), input.size(2), input.size(3),
+            weight.size(0), kh, kw, p.outH(input.size(2), kh), p.outW(input.size(3), kw),
+            p.groups(), p.strideH(), p.strideW(), p.padH(), p.padW(), p.dilationH(),
+            p.dilationW()};
+    }
+
+    /** The {@code Nchw} struct of a 4-d tensor: offset and the four strides. */
+    static int[] nchw(Tensor t) {
+        return new int[] {t.offset(), t.stride(0), t.stride(1), t.stride(2), t.stride(3)};
+    }
+
+    private static long tiles(long n) {
+        return (n + TILE - 1) / TILE;
+    }
+
+    static Tensor conv2d(CudaBackend be, Tensor x, Tensor w, Tensor bias, Conv2dParams p,
+            GemmMode mode) {
+        int[] g = geometry(x.shape(), w.shape(), p);
+        int groups = p.groups();
+        Tensor out = be.empty(Shape.of(g[0], g[4], g[7], g[8]), x.dtype());
+        int og = g[4] / groups;
+        int positions = g[7] * g[8];
+        if (out.numel() == 0) {
+            return out;
+        }
+        String kernel;
+        int threads;
+        if (x.dtype() == DType.FLOAT64 || mode == GemmMode.FP32) {
+            kernel = "conv2d_forward_v1_" + CudaBackend.suffix(x.dtype());
+            threads = SIMT;
+        } else {
+            kernel = mode == GemmMode.TF32 ? "conv2d_forward_v2_f32" : "conv2d_forward_v3_f32";
+            threads = WMMA;
+        }
+        try (Scratch s = new Scratch(be)) {
+            Tensor b = bias == null ? null : s.compact(bias);
+            be.launch("conv2d", FAMILY, kernel,
+                    LaunchConfig.tiles(tiles(og), tiles(positions), (long) g[0] * groups,
+                            threads),
+                    new KernelArgs().struct("ConvGeom", g).ptr(CudaBackend.storage(x))
+                            .struct("Nchw", nchw(x)).ptr(CudaBackend.storage(w))
+                            .struct("Nchw", nchw(w))
+                            .ptr(CudaBackend.storage(b == null ? out : b)).i32(b == null ? 0 : 1)
+                            .ptr(CudaBackend.storage(out)));
+        }
+        return out;
+    }
+
+    static Tensor backwardInput(CudaBackend be, Tensor gradOut, Tensor w, Shape inputShape,
+            Conv2dParams p) {
+        int[] g = geometry(inputShape, w.shape(), p);
+        Tensor gx = be.empty(inputShape, gradOut.dtype());
+        if (gx.numel() == 0) {
+            return gx;
+        }
+        if (gradOut.numel() == 0 || w.size(1) * w.size(2) * w.size(3) == 0) {
+            ElementwiseKernels.fill(be, gx, 0.0);
+            return gx;
+        }
+        int groups = p.groups();
+        int cg = g[1] / groups;
+        be.launch("conv2dBackwardInput", FAMILY,
+                "conv2d_input_backward_v1_" + CudaBackend.suffix(gradOut.dtype()),
+                LaunchConfig.tiles(tiles(cg), tiles((long) g[2] * g[3]), (long) g[0] * groups,
+                        SIMT),
+                new KernelArgs().struct("ConvGeom", g).ptr(CudaBackend.storage(gradOut))
+                        .struct("Nchw", nchw(gradOut)).ptr(CudaBackend.storage(w))
+                        .struct("Nchw", nchw(w)).ptr(CudaBackend.storage(gx)));
+        return gx;
+    }
+
+    static Tensor backwardWeight(CudaBackend be, Tensor gradOut, Tensor x, Shape weightShape,
+            Conv2dParams p) {
+        int[] g = geometry(x.shape(), weightShape, p);
+        Tensor gw = be.empty(weightShape, x.dtype());
+        if (gw.numel() == 0) {
+            return gw;
+        }
+        int groups = p.groups();
+        int og = g[4] / groups;
+        int kc = weightShape.size(1) * weightShape.size(2) * weightShape.size(3);
+        long red = (long) g[0] * g[7] * g[8];
+        if (red == 0) {
+            ElementwiseKernels.fill(be, gw, 0.0);
+            return gw;
+        }
+        long blocks = tiles(og) * tiles(kc) * groups;
+        long target = 2L * be.multiprocessors();
+        int slices = (int) Math.max(1, Math.min(MAX_SLICES,
+                Math.min((target + blocks - 1) / blocks, red / 1024)));
+        int chunk = (int) ((red + slices - 1) / slices + K_STEP - 1) / K_STEP * K_STEP;
+        slices = (int) ((red + chunk - 1) / chunk);
+        String t = CudaBackend.suffix(x.dtype());
+        try (Scratch s = new Scratch(be)) {
+            CudaStorage dst = slices == 1 ? CudaBackend.storage(gw)
+                    : s.buffer(x.dtype(), slices * gw.numel());
+            be.launch("conv2dBackwardWeight", FAMILY, "conv2d_weight_backward_v1_" + t,
+                    LaunchConfig.tiles(tiles(og), tiles(kc), (long) groups * slices, SIMT),
+                    new KernelArgs().struct("ConvGeom", g).i32(slices).i32(chunk)
+                            .ptr(CudaBackend.storage(gradOut)).struct("Nchw", nchw(gradOut))
+                            .ptr(CudaBackend.storage(x)).struct("Nchw", nchw(x)).ptr(dst));
+            if (slices > 1) {
+                be.launch("conv2dBackwardWeight", FAMILY, "splitk_sum_forward_v1_" + t,
+                        LaunchConfig.linear(gw.numel(), SIMT),
+                        new KernelArgs().i32(gw.numel()).i32(slices).ptr(dst)
+                                .ptr(CudaBackend.storage(gw)));
+            }
+        }
+        return gw;
+    }
+}
