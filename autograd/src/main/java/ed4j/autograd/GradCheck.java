@@ -75,6 +75,54 @@ public final class GradCheck {
         }
     }
 
+    /**
+     * The check for a computation over existing leaves (a module's input and parameters):
+     * analytic gradients from one backward pass into the leaves, numeric ones by perturbing each
+     * leaf's data in turn with {@link Variable#setData}. Leaves must be contiguous float64.
+     */
+    public static void checkLeaves(String name, java.util.function.Supplier<Variable> f,
+            Options o, List<Variable> leaves) {
+        for (Variable v : leaves) {
+            if (v.dtype() != DType.FLOAT64 || !v.isLeaf() || !v.requiresGrad()
+                    || !v.data().isContiguous()) {
+                throw new IllegalArgumentException(
+                        name + ": leaves must be contiguous float64 leaves requiring gradients");
+            }
+            v.clearGrad();
+        }
+        Variable out = f.get();
+        Tensor w = Tensor.randn(new Generator(o.seed()), out.shape(), DType.FLOAT64);
+        out.backward(w, false);
+        for (int i = 0; i < leaves.size(); i++) {
+            Variable leaf = leaves.get(i);
+            Tensor analytic = leaf.hasGrad() ? leaf.grad() : leaf.data().zerosLike();
+            Tensor original = leaf.data();
+            double[] base = original.toDoubleArray();
+            double[] grad = new double[base.length];
+            try (GradMode.Scope s = GradMode.noGrad()) {
+                for (int j = 0; j < base.length; j++) {
+                    double orig = base[j];
+                    base[j] = orig + o.eps();
+                    leaf.setData(Tensor.of(base, original.shape().toArray()));
+                    double plus = f.get().data().mul(w).sum().item();
+                    base[j] = orig - o.eps();
+                    leaf.setData(Tensor.of(base, original.shape().toArray()));
+                    double minus = f.get().data().mul(w).sum().item();
+                    base[j] = orig;
+                    grad[j] = (plus - minus) / (2 * o.eps());
+                }
+            } finally {
+                leaf.setData(original);
+            }
+            ed4j.tensor.TensorCompare.Result r = ed4j.tensor.TensorCompare.compare(analytic,
+                    Tensor.of(grad, original.shape().toArray()), o.atol(), o.rtol());
+            if (!r.ok()) {
+                throw new AssertionError(name + ": gradient of leaf " + i + " "
+                        + original.shape() + " (analytic vs numeric): " + r.message());
+            }
+        }
+    }
+
     private static Tensor numericGradient(Function<List<Variable>, Variable> f, Tensor[] inputs,
             int which, Tensor w, double eps) {
         double[] base = inputs[which].toDoubleArray();
