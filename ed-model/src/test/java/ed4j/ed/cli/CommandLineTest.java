@@ -121,6 +121,40 @@ class CommandLineTest {
     }
 
     @Test
+    void mismatchedWeightsAndReferenceFeaturesAreRefusedClearly() throws IOException {
+        String runs = tmp.resolve("runs-e").toString();
+        String[] r = run("train", "--dataset", "folder", "--data-path", data.toString(),
+                "--class-name", "nut", "--inp-size", "32", "--backbone", "resnet18", "--widths",
+                "8,16", "--epochs", "1", "--save-path", runs, "--save-prefix", "e");
+        assertEquals("0", r[0], r[2]);
+        // Weights trained on resnet18 features, tested with another backbone.
+        r = run("test", "--dataset", "folder", "--data-path", data.toString(), "--class-name",
+                "nut", "--inp-size", "32", "--backbone", "resnet50", "--save-path", runs,
+                "--save-prefix", "e");
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("level0.embedding.project_embedding.project.weight")
+                && r[2].contains("128") && r[2].contains("512"), r[2]);
+        // Another input size: the grids no longer fit.
+        r = run("test", "--dataset", "folder", "--data-path", data.toString(), "--class-name",
+                "nut", "--inp-size", "64", "--backbone", "resnet18", "--save-path", runs,
+                "--save-prefix", "e");
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("--inp-size 32"), r[2]);
+        // Reference features of another class under this class's name.
+        Path rf = tmp.resolve("runs-e/e/rfeatures");
+        Files.copy(rf.resolve("nut.safetensors"), rf.resolve("pill.safetensors"));
+        Path model = tmp.resolve("runs-e/e/pill");
+        Files.createDirectories(model);
+        Files.copy(tmp.resolve("runs-e/e/nut/model.safetensors"),
+                model.resolve("model.safetensors"));
+        r = run("test", "--dataset", "folder", "--data-path", data.toString(), "--class-name",
+                "pill", "--inp-size", "32", "--backbone", "resnet18", "--save-path", runs,
+                "--save-prefix", "e");
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("class 'nut', not 'pill'"), r[2]);
+    }
+
+    @Test
     void helpOnEveryCommand() {
         for (String cmd : List.of("demo", "features", "ref-features", "train", "test",
                 "predict")) {
