@@ -19,7 +19,8 @@ public enum GemmKernel {
 
     /**
      * The incubating Vector API. Available only when the JVM runs with {@code --add-modules
-     * jdk.incubator.vector} on a CPU with 256-bit float vectors (AVX2 on x86).
+     * jdk.incubator.vector} on a CPU with 256-bit float vectors (AVX2 on x86); it uses 512-bit
+     * vectors where the CPU has them (AVX-512).
      */
     VECTOR;
 

@@ -15,7 +15,8 @@ final class Sgemm {
     /**
      * Largest k block: a 16-column B strip of it (32 KiB) stays in L1 or close by. Measured on
      * the 2-core EPYC (1024 and 2048 square, 2 threads): 512 and 768 beat 256 by about 10%, as
-     * fewer blocks mean fewer loads and stores of each C tile.
+     * fewer blocks mean fewer loads and stores of each C tile. With the 32-column strips of the
+     * 512-bit tile (64 KiB) 256 and 512 measured the same within the noise, so 512 stays.
      */
     static final int KC = 512;
     /** Rows per task: their packed A (MC x KC floats, 192 KiB) stays in L2. */

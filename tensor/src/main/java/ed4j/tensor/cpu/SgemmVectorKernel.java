@@ -5,9 +5,19 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The float32 micro-kernel on the incubating Vector API ({@code jdk.incubator.vector}): a 6x16
- * tile of C held in twelve 256-bit registers, updated per k step by two vector loads of packed
- * B, six broadcasts of packed A and twelve fused multiply-adds (15 of the 16 AVX2 registers).
+ * The float32 micro-kernel on the incubating Vector API ({@code jdk.incubator.vector}), in two
+ * widths:
+ *
+ * <ul>
+ *   <li>512 bits (AVX-512): an 8x32 tile of C in sixteen registers, updated per k step by two
+ *       vector loads of packed B, eight broadcasts of packed A and sixteen fused multiply-adds
+ *       (19 of the 32 registers);
+ *   <li>256 bits (AVX2): a 6x16 tile in twelve registers, with two loads, six broadcasts and
+ *       twelve fused multiply-adds (15 of the 16 registers).
+ * </ul>
+ *
+ * <p>The default instance takes the widest of the two that the CPU runs natively. Both tiles
+ * follow the contract of {@link SgemmKernel}, so their results agree bit for bit.
  *
  * <p>This class is only loaded when the module is in the boot layer (the JVM was started with
  * {@code --add-modules jdk.incubator.vector}); {@link GemmKernel} checks that first and falls back
@@ -15,23 +25,49 @@ import jdk.incubator.vector.VectorSpecies;
  */
 final class SgemmVectorKernel implements SgemmKernel {
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_256;
-    private static final int MR = 6;
-    private static final int NR = 16;
+    private static final VectorSpecies<Float> S256 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Float> S512 = FloatVector.SPECIES_512;
 
     /** True when the CPU runs 256-bit float vectors natively (else the API would emulate). */
     static boolean supported() {
-        return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= S.vectorBitSize();
+        return FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256;
+    }
+
+    private final boolean wide;
+    private final int mr;
+    private final int nr;
+
+    /** The widest tile the CPU runs natively. */
+    SgemmVectorKernel() {
+        this(FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 512 ? 512 : 256);
+    }
+
+    /**
+     * The tile for {@code bits}-wide vectors, 256 or 512; tests use it to run both on any
+     * machine (a width the CPU lacks is emulated by the API, correct but slow).
+     */
+    SgemmVectorKernel(int bits) {
+        if (bits != 256 && bits != 512) {
+            throw new IllegalArgumentException("vector width must be 256 or 512 bits, got " + bits);
+        }
+        wide = bits == 512;
+        mr = wide ? 8 : 6;
+        nr = wide ? 32 : 16;
+    }
+
+    /** The vector width of this kernel's tile, in bits. */
+    int bits() {
+        return wide ? 512 : 256;
     }
 
     @Override
     public int mr() {
-        return MR;
+        return mr;
     }
 
     @Override
     public int nr() {
-        return NR;
+        return nr;
     }
 
     @Override
@@ -45,15 +81,15 @@ final class SgemmVectorKernel implements SgemmKernel {
     }
 
     /**
-     * Packed B as strips of 16 columns: strip {@code q} starts at {@code q * 16 * kc} and holds
-     * element {@code (p, q * 16 + jj)} at {@code p * 16 + jj}, zero-padded past {@code nc}.
+     * Packed B as strips of {@code nr} columns: strip {@code q} starts at {@code q * nr * kc} and
+     * holds element {@code (p, q * nr + jj)} at {@code p * nr + jj}, zero-padded past {@code nc}.
      */
-    private static final class Strips implements PackedB {
+    private final class Strips implements PackedB {
 
         private final float[] data;
 
         Strips(int kcMax, int ncMax) {
-            data = new float[kcMax * ((ncMax + NR - 1) / NR) * NR];
+            data = new float[kcMax * ((ncMax + nr - 1) / nr) * nr];
         }
 
         @Override
@@ -61,24 +97,24 @@ final class SgemmVectorKernel implements SgemmKernel {
             float[] src = b.data();
             int rs = b.rowStride();
             int cs = b.colStride();
-            for (int q = from / NR; q * NR < Math.min(to, nc); q++) {
-                int base = q * NR * kc;
-                int cols = Math.min(NR, nc - q * NR);
-                int col0 = b.offset() + (j0 + q * NR) * cs + p0 * rs;
-                if (cs == 1 && cols == NR) {
+            for (int q = from / nr; q * nr < Math.min(to, nc); q++) {
+                int base = q * nr * kc;
+                int cols = Math.min(nr, nc - q * nr);
+                int col0 = b.offset() + (j0 + q * nr) * cs + p0 * rs;
+                if (cs == 1 && cols == nr) {
                     for (int p = 0; p < kc; p++) {
-                        System.arraycopy(src, col0 + p * rs, data, base + p * NR, NR);
+                        System.arraycopy(src, col0 + p * rs, data, base + p * nr, nr);
                     }
                     continue;
                 }
-                if (cols < NR) {
-                    Arrays.fill(data, base, base + kc * NR, 0f);
+                if (cols < nr) {
+                    Arrays.fill(data, base, base + kc * nr, 0f);
                 }
                 // Column-major or general: walk down each column.
                 for (int jj = 0; jj < cols; jj++) {
                     int s = col0 + jj * cs;
                     for (int p = 0; p < kc; p++) {
-                        data[base + p * NR + jj] = src[s + p * rs];
+                        data[base + p * nr + jj] = src[s + p * rs];
                     }
                 }
             }
@@ -88,86 +124,156 @@ final class SgemmVectorKernel implements SgemmKernel {
         public void multiply(int kc, float[] aPack, int panel0, int panel1, int m, int from,
                 int to, int nc, float[] c, int cBase, int ldc) {
             float[] tile = null;
-            for (int q = from / NR; q * NR < Math.min(to, nc); q++) {
-                int bo = q * NR * kc;
-                int cols = Math.min(NR, nc - q * NR);
+            for (int q = from / nr; q * nr < Math.min(to, nc); q++) {
+                int bo = q * nr * kc;
+                int cols = Math.min(nr, nc - q * nr);
                 for (int r = panel0; r < panel1; r++) {
-                    int rows = Math.min(MR, m - r * MR);
-                    int out = cBase + r * MR * ldc + q * NR;
-                    if (rows == MR && cols == NR) {
-                        tile6x16(kc, aPack, r * MR * kc, data, bo, c, out, ldc);
+                    int rows = Math.min(mr, m - r * mr);
+                    int out = cBase + r * mr * ldc + q * nr;
+                    if (rows == mr && cols == nr) {
+                        tile(kc, aPack, r * mr * kc, data, bo, c, out, ldc);
                         continue;
                     }
                     // Edge tile: run the full tile on a scratch copy of the valid part of C.
                     if (tile == null) {
-                        tile = new float[MR * NR];
+                        tile = new float[mr * nr];
                     } else {
                         Arrays.fill(tile, 0f);
                     }
                     for (int i = 0; i < rows; i++) {
-                        System.arraycopy(c, out + i * ldc, tile, i * NR, cols);
+                        System.arraycopy(c, out + i * ldc, tile, i * nr, cols);
                     }
-                    tile6x16(kc, aPack, r * MR * kc, data, bo, tile, 0, NR);
+                    tile(kc, aPack, r * mr * kc, data, bo, tile, 0, nr);
                     for (int i = 0; i < rows; i++) {
-                        System.arraycopy(tile, i * NR, c, out + i * ldc, cols);
+                        System.arraycopy(tile, i * nr, c, out + i * ldc, cols);
                     }
                 }
             }
         }
     }
 
+    private void tile(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc) {
+        if (wide) {
+            tile8x32(kc, a, ao, b, bo, c, co, ldc);
+        } else {
+            tile6x16(kc, a, ao, b, bo, c, co, ldc);
+        }
+    }
+
     /**
-     * {@code C[6, 16] += A_panel (6, kc) * B_strip (kc, 16)}: the tile of C is loaded into
-     * registers, updated in ascending {@code p} and stored back.
+     * {@code C[8, 32] += A_panel (8, kc) * B_strip (kc, 32)} in 512-bit vectors: the tile of C
+     * is loaded into registers, updated in ascending {@code p} and stored back.
+     */
+    private static void tile8x32(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co,
+            int ldc) {
+        FloatVector c00 = FloatVector.fromArray(S512, c, co);
+        FloatVector c01 = FloatVector.fromArray(S512, c, co + 16);
+        FloatVector c10 = FloatVector.fromArray(S512, c, co + ldc);
+        FloatVector c11 = FloatVector.fromArray(S512, c, co + ldc + 16);
+        FloatVector c20 = FloatVector.fromArray(S512, c, co + 2 * ldc);
+        FloatVector c21 = FloatVector.fromArray(S512, c, co + 2 * ldc + 16);
+        FloatVector c30 = FloatVector.fromArray(S512, c, co + 3 * ldc);
+        FloatVector c31 = FloatVector.fromArray(S512, c, co + 3 * ldc + 16);
+        FloatVector c40 = FloatVector.fromArray(S512, c, co + 4 * ldc);
+        FloatVector c41 = FloatVector.fromArray(S512, c, co + 4 * ldc + 16);
+        FloatVector c50 = FloatVector.fromArray(S512, c, co + 5 * ldc);
+        FloatVector c51 = FloatVector.fromArray(S512, c, co + 5 * ldc + 16);
+        FloatVector c60 = FloatVector.fromArray(S512, c, co + 6 * ldc);
+        FloatVector c61 = FloatVector.fromArray(S512, c, co + 6 * ldc + 16);
+        FloatVector c70 = FloatVector.fromArray(S512, c, co + 7 * ldc);
+        FloatVector c71 = FloatVector.fromArray(S512, c, co + 7 * ldc + 16);
+        for (int p = 0; p < kc; p++) {
+            FloatVector b0 = FloatVector.fromArray(S512, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S512, b, bo + 16);
+            FloatVector av = FloatVector.broadcast(S512, a[ao]);
+            c00 = av.fma(b0, c00);
+            c01 = av.fma(b1, c01);
+            av = FloatVector.broadcast(S512, a[ao + 1]);
+            c10 = av.fma(b0, c10);
+            c11 = av.fma(b1, c11);
+            av = FloatVector.broadcast(S512, a[ao + 2]);
+            c20 = av.fma(b0, c20);
+            c21 = av.fma(b1, c21);
+            av = FloatVector.broadcast(S512, a[ao + 3]);
+            c30 = av.fma(b0, c30);
+            c31 = av.fma(b1, c31);
+            av = FloatVector.broadcast(S512, a[ao + 4]);
+            c40 = av.fma(b0, c40);
+            c41 = av.fma(b1, c41);
+            av = FloatVector.broadcast(S512, a[ao + 5]);
+            c50 = av.fma(b0, c50);
+            c51 = av.fma(b1, c51);
+            av = FloatVector.broadcast(S512, a[ao + 6]);
+            c60 = av.fma(b0, c60);
+            c61 = av.fma(b1, c61);
+            av = FloatVector.broadcast(S512, a[ao + 7]);
+            c70 = av.fma(b0, c70);
+            c71 = av.fma(b1, c71);
+            ao += 8;
+            bo += 32;
+        }
+        store(c, co, 16, c00, c01);
+        store(c, co + ldc, 16, c10, c11);
+        store(c, co + 2 * ldc, 16, c20, c21);
+        store(c, co + 3 * ldc, 16, c30, c31);
+        store(c, co + 4 * ldc, 16, c40, c41);
+        store(c, co + 5 * ldc, 16, c50, c51);
+        store(c, co + 6 * ldc, 16, c60, c61);
+        store(c, co + 7 * ldc, 16, c70, c71);
+    }
+
+    /**
+     * {@code C[6, 16] += A_panel (6, kc) * B_strip (kc, 16)} in 256-bit vectors: the tile of C
+     * is loaded into registers, updated in ascending {@code p} and stored back.
      */
     private static void tile6x16(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co,
             int ldc) {
-        FloatVector c00 = FloatVector.fromArray(S, c, co);
-        FloatVector c01 = FloatVector.fromArray(S, c, co + 8);
-        FloatVector c10 = FloatVector.fromArray(S, c, co + ldc);
-        FloatVector c11 = FloatVector.fromArray(S, c, co + ldc + 8);
-        FloatVector c20 = FloatVector.fromArray(S, c, co + 2 * ldc);
-        FloatVector c21 = FloatVector.fromArray(S, c, co + 2 * ldc + 8);
-        FloatVector c30 = FloatVector.fromArray(S, c, co + 3 * ldc);
-        FloatVector c31 = FloatVector.fromArray(S, c, co + 3 * ldc + 8);
-        FloatVector c40 = FloatVector.fromArray(S, c, co + 4 * ldc);
-        FloatVector c41 = FloatVector.fromArray(S, c, co + 4 * ldc + 8);
-        FloatVector c50 = FloatVector.fromArray(S, c, co + 5 * ldc);
-        FloatVector c51 = FloatVector.fromArray(S, c, co + 5 * ldc + 8);
+        FloatVector c00 = FloatVector.fromArray(S256, c, co);
+        FloatVector c01 = FloatVector.fromArray(S256, c, co + 8);
+        FloatVector c10 = FloatVector.fromArray(S256, c, co + ldc);
+        FloatVector c11 = FloatVector.fromArray(S256, c, co + ldc + 8);
+        FloatVector c20 = FloatVector.fromArray(S256, c, co + 2 * ldc);
+        FloatVector c21 = FloatVector.fromArray(S256, c, co + 2 * ldc + 8);
+        FloatVector c30 = FloatVector.fromArray(S256, c, co + 3 * ldc);
+        FloatVector c31 = FloatVector.fromArray(S256, c, co + 3 * ldc + 8);
+        FloatVector c40 = FloatVector.fromArray(S256, c, co + 4 * ldc);
+        FloatVector c41 = FloatVector.fromArray(S256, c, co + 4 * ldc + 8);
+        FloatVector c50 = FloatVector.fromArray(S256, c, co + 5 * ldc);
+        FloatVector c51 = FloatVector.fromArray(S256, c, co + 5 * ldc + 8);
         for (int p = 0; p < kc; p++) {
-            FloatVector b0 = FloatVector.fromArray(S, b, bo);
-            FloatVector b1 = FloatVector.fromArray(S, b, bo + 8);
-            FloatVector av = FloatVector.broadcast(S, a[ao]);
+            FloatVector b0 = FloatVector.fromArray(S256, b, bo);
+            FloatVector b1 = FloatVector.fromArray(S256, b, bo + 8);
+            FloatVector av = FloatVector.broadcast(S256, a[ao]);
             c00 = av.fma(b0, c00);
             c01 = av.fma(b1, c01);
-            av = FloatVector.broadcast(S, a[ao + 1]);
+            av = FloatVector.broadcast(S256, a[ao + 1]);
             c10 = av.fma(b0, c10);
             c11 = av.fma(b1, c11);
-            av = FloatVector.broadcast(S, a[ao + 2]);
+            av = FloatVector.broadcast(S256, a[ao + 2]);
             c20 = av.fma(b0, c20);
             c21 = av.fma(b1, c21);
-            av = FloatVector.broadcast(S, a[ao + 3]);
+            av = FloatVector.broadcast(S256, a[ao + 3]);
             c30 = av.fma(b0, c30);
             c31 = av.fma(b1, c31);
-            av = FloatVector.broadcast(S, a[ao + 4]);
+            av = FloatVector.broadcast(S256, a[ao + 4]);
             c40 = av.fma(b0, c40);
             c41 = av.fma(b1, c41);
-            av = FloatVector.broadcast(S, a[ao + 5]);
+            av = FloatVector.broadcast(S256, a[ao + 5]);
             c50 = av.fma(b0, c50);
             c51 = av.fma(b1, c51);
-            ao += MR;
-            bo += NR;
+            ao += 6;
+            bo += 16;
         }
-        store(c, co, c00, c01);
-        store(c, co + ldc, c10, c11);
-        store(c, co + 2 * ldc, c20, c21);
-        store(c, co + 3 * ldc, c30, c31);
-        store(c, co + 4 * ldc, c40, c41);
-        store(c, co + 5 * ldc, c50, c51);
+        store(c, co, 8, c00, c01);
+        store(c, co + ldc, 8, c10, c11);
+        store(c, co + 2 * ldc, 8, c20, c21);
+        store(c, co + 3 * ldc, 8, c30, c31);
+        store(c, co + 4 * ldc, 8, c40, c41);
+        store(c, co + 5 * ldc, 8, c50, c51);
     }
 
-    private static void store(float[] c, int off, FloatVector lo, FloatVector hi) {
+    private static void store(float[] c, int off, int half, FloatVector lo, FloatVector hi) {
         lo.intoArray(c, off);
-        hi.intoArray(c, off + 8);
+        hi.intoArray(c, off + half);
     }
 }

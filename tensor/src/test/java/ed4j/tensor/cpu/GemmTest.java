@@ -18,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Batched GEMM against a naive double reference, on both float32 kernels and on float64. */
 class GemmTest {
@@ -185,6 +186,28 @@ class GemmTest {
             one.parallel().close();
             three.parallel().close();
         }
+    }
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {256, 512})
+    void bothVectorWidthsMatchThePlainKernelBitForBit(int bits) {
+        // A width the CPU lacks is emulated by the Vector API: slow, so the sizes stay small.
+        Generator gen = new Generator(21);
+        int m = 37;
+        int k = 300;
+        int n = 101;
+        Tensor a = Naive.uniform(gen, DType.FLOAT32, m, k);
+        Tensor b = Naive.uniform(gen, DType.FLOAT32, k, n).mT().contiguous().mT();
+        float[] plain = BE.matmul(a.unsqueeze(0), b.unsqueeze(0), GemmKernel.PLAIN)
+                .toFloatArray();
+        float[] got = new float[m * n];
+        Sgemm.multiply(BE.parallel(), new SgemmVectorKernel(bits),
+                new FloatMatrix(((CpuStorage) a.storage()).floats(), a.offset(), a.stride(0),
+                        a.stride(1)),
+                new FloatMatrix(((CpuStorage) b.storage()).floats(), b.offset(), b.stride(0),
+                        b.stride(1)),
+                got, 0, n, m, k, n);
+        assertArrayEquals(plain, got, bits + "-bit tile vs plain");
     }
 
     @Test
