@@ -72,6 +72,33 @@ class ReductionGradCheckTest {
                 Variable.constant(x).scaledSoftmax(Variable.constant(
                         Tensor.scalar(0.35, ed4j.tensor.DType.FLOAT32)), -1).data(),
                 x.mul(0.35).softmax(-1), 1e-7, 1e-6);
+        // A zero scale: the backward pass falls back to the saved input.
+        GradCheck.check("scaledSoftmax(zero scale)", v -> v.get(0).scaledSoftmax(v.get(1), -1),
+                in.randn(2, 6), Tensor.of(new double[] {0.0}));
+    }
+
+    @Test
+    void scaledSoftmaxScaleGradientWithUnderflow() {
+        // Wide logits: in float32 most of each row underflows to exactly zero, where the scale
+        // gradient, recovered from log y, must take the terms as zero.
+        Tensor x = in.randn(6, 40).mul(300.0).to(ed4j.tensor.DType.FLOAT32);
+        Tensor g = in.randn(6, 40).to(ed4j.tensor.DType.FLOAT32);
+        Tensor[] fused = scaleAndInputGrads(x, g, true);
+        Tensor[] composite = scaleAndInputGrads(x, g, false);
+        org.junit.jupiter.api.Assertions.assertTrue(
+                x.mul(0.9).softmax(-1).eq(0.0).sum().item() > 100, "expected underflow");
+        ed4j.tensor.TensorCompare.assertClose("scaledSoftmax d scale", fused[0], composite[0],
+                1e-5, 1e-4);
+        ed4j.tensor.TensorCompare.assertClose("scaledSoftmax d x", fused[1], composite[1],
+                1e-6, 1e-5);
+    }
+
+    private static Tensor[] scaleAndInputGrads(Tensor x, Tensor g, boolean fused) {
+        Variable xv = Variable.of(x, true);
+        Variable s = Variable.of(Tensor.scalar(0.9, ed4j.tensor.DType.FLOAT32), true);
+        Variable y = fused ? xv.scaledSoftmax(s, -1) : xv.mul(s).softmax(-1);
+        y.backward(g, false);
+        return new Tensor[] {s.grad(), xv.grad()};
     }
 
     @Test

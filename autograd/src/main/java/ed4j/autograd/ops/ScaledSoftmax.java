@@ -9,6 +9,12 @@ import ed4j.tensor.Tensor;
  * {@code y = softmax(s * x)} along a dim for a learnable scalar {@code s} (attention with a
  * learned temperature), in one kernel instead of a product and a softmax. With
  * {@code dz = y * (g - sum(g * y))}: {@code dx = s * dz}, {@code ds = sum(x * dz)}.
+ *
+ * <p>Only {@code y} is kept for the backward pass, not {@code x}: along the softmax dim
+ * {@code s x = log y + c} with one constant {@code c} per row, and {@code dz} sums to zero over
+ * that dim, so {@code ds = sum(dz log y) / s}. Where {@code y} underflowed to zero, {@code dz} is
+ * zero too and the term is taken as zero. This halves what an attention block holds between the
+ * passes; {@code x} is kept only when {@code s} is zero.
  */
 public final class ScaledSoftmax extends Function {
 
@@ -28,8 +34,10 @@ public final class ScaledSoftmax extends Function {
         ScaledSoftmax fn = new ScaledSoftmax();
         fn.dim = Shape.normalizeDim(dim, Math.max(x.rank(), 1), "scaledSoftmax");
         fn.s = scale.item();
-        fn.x = x.data();
         fn.y = x.data().backend().scaledSoftmax(x.data(), fn.s, fn.dim);
+        if (fn.s == 0 && scale.requiresGrad()) {
+            fn.x = x.data();
+        }
         return fn.output(fn.y, x, scale);
     }
 
@@ -39,7 +47,9 @@ public final class ScaledSoftmax extends Function {
         Tensor dx = needsGrad(0) ? dz.mul(s) : null;
         Tensor ds = null;
         if (needsGrad(1)) {
-            ds = x.mul(dz).sum().reshape(Shape.scalar().toArray());
+            Tensor sum = x != null ? x.mul(dz).sum()
+                    : dz.mul(y.clampMin(Float.MIN_VALUE).log()).sum().div(s);
+            ds = sum.reshape(Shape.scalar().toArray());
         }
         return new Tensor[] {dx, ds};
     }
