@@ -60,7 +60,7 @@ final class ConvKernels {
                 return;
             }
             int tile = tileWidth(k, pos);
-            Object col = newArray(xa, k * tile);
+            Object col = scratch(xa, k * tile);
             for (int t0 = 0; t0 < pos; t0 += tile) {
                 int tw = Math.min(tile, pos - t0);
                 int start = t0;
@@ -69,6 +69,7 @@ final class ConvKernels {
                 Gemm.multiply(par, wa, wOff, wv.stride(0), wv.stride(3), col, 0, tw, 1, oa,
                         oOff + t0, pos, g.coutG(), k, tw);
             }
+            recycle(col);
         });
         if (bias != null) {
             addBias(be, out, bias.toDoubleArray(), g);
@@ -137,7 +138,7 @@ final class ConvKernels {
         int pos = g.positions();
         Parallel par = be.parallel();
         int tile = tileWidth(k, pos);
-        Object col = g.pointwise() ? null : newArray(xa, k * tile);
+        Object col = g.pointwise() ? null : scratch(xa, k * tile);
         // Images one after the other: each adds into the same gradient, in image order.
         for (int img = 0; img < g.n(); img++) {
             for (int grp = 0; grp < g.groups(); grp++) {
@@ -161,6 +162,7 @@ final class ConvKernels {
                 }
             }
         }
+        recycle(col);
         return gw;
     }
 
@@ -242,5 +244,19 @@ final class ConvKernels {
 
     private static Object newArray(Object like, int n) {
         return like instanceof float[] ? new float[n] : new double[n];
+    }
+
+    /**
+     * A column buffer of at least {@code n} elements that im2col fills completely before it is
+     * read, so it may hold anything: pooled for float32 ({@link PackBuffers}).
+     */
+    private static Object scratch(Object like, int n) {
+        return like instanceof float[] ? PackBuffers.take(n) : new double[n];
+    }
+
+    private static void recycle(Object col) {
+        if (col instanceof float[] f) {
+            PackBuffers.give(f);
+        }
     }
 }

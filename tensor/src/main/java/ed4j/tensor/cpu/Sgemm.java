@@ -54,8 +54,24 @@ final class Sgemm {
         float[][] aPack = new float[kBlocks][];
         for (int kb = 0; kb < kBlocks; kb++) {
             bPack[kb] = kernel.newPackedB(kcMax, ncMax);
-            aPack[kb] = new float[roundUp(mgMax, mr) * kpMax];
+            aPack[kb] = PackBuffers.take(roundUp(mgMax, mr) * kpMax);
         }
+        try {
+            multiplyBlocks(par, kernel, a, b, c, cOff, ldc, m, k, n, kBlocks, kcMax, ncMax, mgMax,
+                    bPack, aPack);
+        } finally {
+            for (int kb = 0; kb < kBlocks; kb++) {
+                bPack[kb].release();
+                PackBuffers.give(aPack[kb]);
+            }
+        }
+    }
+
+    private static void multiplyBlocks(Parallel par, SgemmKernel kernel, FloatMatrix a,
+            FloatMatrix b, float[] c, int cOff, int ldc, int m, int k, int n, int kBlocks,
+            int kcMax, int ncMax, int mgMax, SgemmKernel.PackedB[] bPack, float[][] aPack) {
+        int mr = kernel.mr();
+        int nr = kernel.nr();
         for (int j0 = 0; j0 < n; j0 += ncMax) {
             int nc = Math.min(ncMax, n - j0);
             int jStart = j0;

@@ -51,5 +51,8 @@ interface SgemmKernel {
          */
         void multiply(int kc, float[] aPack, int panel0, int panel1, int m, int from, int to,
                 int nc, float[] c, int cBase, int ldc);
+
+        /** Called once the product is done; the workspace is not used afterwards. */
+        default void release() {}
     }
 }

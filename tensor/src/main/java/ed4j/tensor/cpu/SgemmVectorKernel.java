@@ -89,7 +89,12 @@ final class SgemmVectorKernel implements SgemmKernel {
         private final float[] data;
 
         Strips(int kcMax, int ncMax) {
-            data = new float[kcMax * ((ncMax + nr - 1) / nr) * nr];
+            data = PackBuffers.take(kcMax * ((ncMax + nr - 1) / nr) * nr);
+        }
+
+        @Override
+        public void release() {
+            PackBuffers.give(data);
         }
 
         @Override
