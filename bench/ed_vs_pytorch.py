@@ -96,8 +96,8 @@ def main():
     # The heap is bounded so that the peak resident memory measures what the step needs, not
     # how far the collector let the heap grow; the parallel collector with a large old
     # generation holds the (B, H, L, L) arrays, which go straight to the old generation, with
-    # the least headroom. 1200 MiB is enough for both configurations.
-    p.add_argument("--java-opts", default="-XX:+UseParallelGC -XX:NewRatio=5 -Xmx1200m "
+    # the least headroom. 1500 MiB is enough for both configurations.
+    p.add_argument("--java-opts", default="-XX:+UseParallelGC -XX:NewRatio=5 -Xmx1500m "
                    "--add-modules jdk.incubator.vector")
     p.add_argument("--torch-worker", nargs=2, help=argparse.SUPPRESS)
     a = p.parse_args()
