@@ -41,7 +41,8 @@ final class BarProgress implements Progress {
 
             @Override
             public void status(String text) {
-                bar.setExtraMessage(text);
+                // The bar prints the message right after the speed, with no separator.
+                bar.setExtraMessage(" " + text);
             }
 
             @Override

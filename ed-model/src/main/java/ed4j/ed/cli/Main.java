@@ -42,9 +42,19 @@ public final class Main implements Callable<Integer> {
         }
     }
 
+    /** No command: the demo. */
     @Override
     public Integer call() throws Exception {
-        return new DemoCommand().call();
+        return demoWithDefaults().call();
+    }
+
+    /**
+     * The demo as {@code demo} with no options would run it: its fields take their values from
+     * the option defaults only when picocli parses a command line, so a bare instance would have
+     * none.
+     */
+    static DemoCommand demoWithDefaults() {
+        return CommandLine.populateCommand(new DemoCommand());
     }
 
     /** Reads the version from the jar manifest. */

@@ -155,6 +155,18 @@ class CommandLineTest {
     }
 
     @Test
+    void noCommandMeansTheDemoWithItsDefaults() {
+        // `java -jar ed-train.jar` with no arguments: the demo, configured as `demo` would be.
+        DemoCommand demo = Main.demoWithDefaults();
+        assertEquals(Path.of("ed-demo"), demo.workDir);
+        assertEquals(List.of("fabric", "wood"), demo.classes);
+        assertEquals(128, demo.inpSize);
+        assertEquals(8, demo.epochs);
+        assertEquals(3407L, demo.seed);
+        assertEquals("[64, 128]", Arrays.toString(demo.widths));
+    }
+
+    @Test
     void helpOnEveryCommand() {
         for (String cmd : List.of("demo", "features", "ref-features", "train", "test",
                 "predict")) {
