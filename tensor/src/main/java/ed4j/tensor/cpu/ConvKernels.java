@@ -56,7 +56,7 @@ final class ConvKernels {
             int oOff = (img * g.cout() + grp * g.coutG()) * pos;
             if (g.pointwise()) {
                 Gemm.multiply(par, wa, wOff, wv.stride(0), wv.stride(3), xa, xOff, xv.stride(1),
-                        xv.stride(3), oa, oOff, pos, g.coutG(), k, pos);
+                        xv.stride(3), oa, oOff, pos, g.coutG(), k, pos, true);
                 return;
             }
             int tile = tileWidth(k, pos);
@@ -67,7 +67,7 @@ final class ConvKernels {
                 par.forRange(k, Math.max(1, 4096 / tw), (r0, r1) -> im2col(g, xa, xOff, xv,
                         r0, r1, start, tw, col));
                 Gemm.multiply(par, wa, wOff, wv.stride(0), wv.stride(3), col, 0, tw, 1, oa,
-                        oOff + t0, pos, g.coutG(), k, tw);
+                        oOff + t0, pos, g.coutG(), k, tw, true);
             }
             recycle(col);
         });
@@ -103,19 +103,21 @@ final class ConvKernels {
             int xOff = (img * g.cin() + grp * g.cinG()) * plane;
             if (g.pointwise()) {
                 Gemm.multiply(par, wa, wOff, wv.stride(3), wv.stride(0), ga, gOff, gy.stride(1),
-                        gy.stride(3), xa, xOff, plane, k, g.coutG(), pos);
+                        gy.stride(3), xa, xOff, plane, k, g.coutG(), pos, true);
                 return;
             }
             int tile = tileWidth(k, pos);
             for (int t0 = 0; t0 < pos; t0 += tile) {
                 int tw = Math.min(tile, pos - t0);
                 int start = t0;
-                Object col = newArray(xa, k * tw);
+                // The product writes all of col before col2im reads it.
+                Object col = scratch(xa, k * tw);
                 Gemm.multiply(par, wa, wOff, wv.stride(3), wv.stride(0), ga,
                         gOff + t0 * gy.stride(3), gy.stride(1), gy.stride(3), col, 0, tw, k,
-                        g.coutG(), tw);
+                        g.coutG(), tw, true);
                 par.forRange(g.cinG(), 1, (c0, c1) -> col2im(g, col, start, tw, c0, c1, xa,
                         xOff));
+                recycle(col);
             }
         });
         return gx;
@@ -148,7 +150,7 @@ final class ConvKernels {
                 if (g.pointwise()) {
                     // gradOut[n, g] (Cout/g, HW) x x[n, g]^T (HW, Cin/g)
                     Gemm.multiply(par, ga, gOff, gy.stride(1), gy.stride(3), xa, xOff,
-                            xv.stride(3), xv.stride(1), wa, wOff, k, g.coutG(), pos, k);
+                            xv.stride(3), xv.stride(1), wa, wOff, k, g.coutG(), pos, k, false);
                     continue;
                 }
                 for (int t0 = 0; t0 < pos; t0 += tile) {
@@ -158,7 +160,7 @@ final class ConvKernels {
                             r0, r1, start, tw, col));
                     // gradOut tile (Cout/g, tw) x col^T (tw, k)
                     Gemm.multiply(par, ga, gOff + t0 * gy.stride(3), gy.stride(1), gy.stride(3),
-                            col, 0, 1, tw, wa, wOff, k, g.coutG(), tw, k);
+                            col, 0, 1, tw, wa, wOff, k, g.coutG(), tw, k, false);
                 }
             }
         }
@@ -242,13 +244,10 @@ final class ConvKernels {
         return t.dtype() == DType.FLOAT32 ? s.floats() : s.doubles();
     }
 
-    private static Object newArray(Object like, int n) {
-        return like instanceof float[] ? new float[n] : new double[n];
-    }
-
     /**
-     * A column buffer of at least {@code n} elements that im2col fills completely before it is
-     * read, so it may hold anything: pooled for float32 ({@link PackBuffers}).
+     * A column buffer of at least {@code n} elements that is written completely (by im2col or
+     * an overwriting product) before it is read, so it may hold anything: pooled for float32
+     * ({@link PackBuffers}).
      */
     private static Object scratch(Object like, int n) {
         return like instanceof float[] ? PackBuffers.take(n) : new double[n];

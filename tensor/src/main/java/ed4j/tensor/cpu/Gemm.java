@@ -3,6 +3,7 @@ package ed4j.tensor.cpu;
 import ed4j.tensor.DType;
 import ed4j.tensor.Shape;
 import ed4j.tensor.Tensor;
+import java.util.Arrays;
 
 /**
  * Batched matrix multiplication {@code a (..., M, K) x b (..., K, N) -> (..., M, N)}.
@@ -89,7 +90,8 @@ final class Gemm {
             float[] y = ElementwiseKernels.storage(b).floats();
             float[] z = ElementwiseKernels.storage(out).floats();
             SgemmKernel impl = kernel.implementation();
-            forEachItem(par, batch, (long) m * n * k, i -> Sgemm.multiply(par, impl,
+            // The output is fresh: written, never read.
+            forEachItem(par, batch, (long) m * n * k, i -> Sgemm.multiplyOverwrite(par, impl,
                     new FloatMatrix(x, aOff[i], ars, a.stride(rank - 1)),
                     new FloatMatrix(y, bOff[i], b.stride(rank - 2), b.stride(rank - 1)),
                     z, i * mm * n, n, mm, k, n));
@@ -106,18 +108,28 @@ final class Gemm {
     }
 
     /**
-     * {@code C += A * B} on raw arrays, all {@code float[]} (default kernel) or all {@code
-     * double[]}: {@code A (m, k)} and {@code B (k, n)} strided, C with row stride {@code ldc}.
-     * Used by the convolution kernels.
+     * {@code C += A * B} (or {@code C = A * B} with {@code overwrite}, whatever C held) on raw
+     * arrays, all {@code float[]} (default kernel) or all {@code double[]}: {@code A (m, k)} and
+     * {@code B (k, n)} strided, C with row stride {@code ldc}. Used by the convolution kernels.
      */
     static void multiply(Parallel par, Object a, int aOff, int ars, int acs, Object b, int bOff,
-            int brs, int bcs, Object c, int cOff, int ldc, int m, int k, int n) {
+            int brs, int bcs, Object c, int cOff, int ldc, int m, int k, int n,
+            boolean overwrite) {
         if (a instanceof float[] x) {
-            Sgemm.multiply(par, GemmKernel.defaultKernel().implementation(),
-                    new FloatMatrix(x, aOff, ars, acs),
-                    new FloatMatrix((float[]) b, bOff, brs, bcs), (float[]) c, cOff, ldc, m, k,
-                    n);
+            FloatMatrix am = new FloatMatrix(x, aOff, ars, acs);
+            FloatMatrix bm = new FloatMatrix((float[]) b, bOff, brs, bcs);
+            SgemmKernel kernel = GemmKernel.defaultKernel().implementation();
+            if (overwrite) {
+                Sgemm.multiplyOverwrite(par, kernel, am, bm, (float[]) c, cOff, ldc, m, k, n);
+            } else {
+                Sgemm.multiply(par, kernel, am, bm, (float[]) c, cOff, ldc, m, k, n);
+            }
         } else {
+            if (overwrite) {
+                for (int i = 0; i < m; i++) {
+                    Arrays.fill((double[]) c, cOff + i * ldc, cOff + i * ldc + n, 0.0);
+                }
+            }
             Dgemm.multiply(par, new DoubleMatrix((double[]) a, aOff, ars, acs),
                     new DoubleMatrix((double[]) b, bOff, brs, bcs), (double[]) c, cOff, ldc, m, k,
                     n);

@@ -32,13 +32,32 @@ final class Sgemm {
      */
     static void multiply(Parallel par, SgemmKernel kernel, FloatMatrix a, FloatMatrix b,
             float[] c, int cOff, int ldc, int m, int k, int n) {
-        multiply(par, kernel, a, b, c, cOff, ldc, m, k, n, PACK_BUDGET);
+        multiply(par, kernel, a, b, c, cOff, ldc, m, k, n, PACK_BUDGET, false);
+    }
+
+    /**
+     * Writes {@code a * b} to C whatever C held, without reading it: bit for bit what
+     * {@link #multiply} accumulates into a zeroed C, for less memory traffic (a product with a
+     * short inner dimension is bound by its passes over C).
+     */
+    static void multiplyOverwrite(Parallel par, SgemmKernel kernel, FloatMatrix a, FloatMatrix b,
+            float[] c, int cOff, int ldc, int m, int k, int n) {
+        multiply(par, kernel, a, b, c, cOff, ldc, m, k, n, PACK_BUDGET, true);
     }
 
     /** As above with another bound on packed A and B, in floats (tests use small ones). */
     static void multiply(Parallel par, SgemmKernel kernel, FloatMatrix a, FloatMatrix b,
-            float[] c, int cOff, int ldc, int m, int k, int n, int packBudget) {
-        if (m == 0 || n == 0 || k == 0) {
+            float[] c, int cOff, int ldc, int m, int k, int n, int packBudget,
+            boolean overwrite) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (k == 0) {
+            if (overwrite) {
+                for (int i = 0; i < m; i++) {
+                    Arrays.fill(c, cOff + i * ldc, cOff + i * ldc + n, 0f);
+                }
+            }
             return;
         }
         int mr = kernel.mr();
@@ -58,7 +77,7 @@ final class Sgemm {
         }
         try {
             multiplyBlocks(par, kernel, a, b, c, cOff, ldc, m, k, n, kBlocks, kcMax, ncMax, mgMax,
-                    bPack, aPack);
+                    bPack, aPack, overwrite);
         } finally {
             for (int kb = 0; kb < kBlocks; kb++) {
                 bPack[kb].release();
@@ -69,7 +88,8 @@ final class Sgemm {
 
     private static void multiplyBlocks(Parallel par, SgemmKernel kernel, FloatMatrix a,
             FloatMatrix b, float[] c, int cOff, int ldc, int m, int k, int n, int kBlocks,
-            int kcMax, int ncMax, int mgMax, SgemmKernel.PackedB[] bPack, float[][] aPack) {
+            int kcMax, int ncMax, int mgMax, SgemmKernel.PackedB[] bPack, float[][] aPack,
+            boolean overwrite) {
         int mr = kernel.mr();
         int nr = kernel.nr();
         for (int j0 = 0; j0 < n; j0 += ncMax) {
@@ -100,18 +120,20 @@ final class Sgemm {
                     }
                 });
                 multiplyPacked(par, kernel, aPack, bPack, kcMax, k, mg, nc, c,
-                        cOff + i0 * ldc + j0, ldc);
+                        cOff + i0 * ldc + j0, ldc, overwrite);
             }
         }
     }
 
     /**
      * Runs the tasks of one packed {@code (mg, nc)} block of C: each task accumulates its
-     * {@code MC x NW} tile over all k blocks in a private buffer, then adds it to C once.
+     * {@code MC x NW} tile over all k blocks in a private buffer, then adds it to C once (or
+     * stores it, with {@code overwrite}). With {@code overwrite} and a single k block the
+     * micro-kernel writes C directly: the same chains from +0, without the buffer's passes.
      */
     private static void multiplyPacked(Parallel par, SgemmKernel kernel, float[][] aPack,
             SgemmKernel.PackedB[] bPack, int kcMax, int k, int mg, int nc, float[] c, int cBase,
-            int ldc) {
+            int ldc, boolean overwrite) {
         int mr = kernel.mr();
         int panels = (mg + mr - 1) / mr;
         int threads = par.threads();
@@ -129,6 +151,17 @@ final class Sgemm {
         int w = width;
         int colTasks = (nc + w - 1) / w;
         int rowTasks = (panels + rp - 1) / rp;
+        if (overwrite && k <= kcMax) {
+            par.forPieces(rowTasks * colTasks, 1, (s, e) -> {
+                for (int t = s; t < e; t++) {
+                    int panel0 = (t / colTasks) * rp;
+                    int from = (t % colTasks) * w;
+                    bPack[0].multiply(k, aPack[0], panel0, Math.min(panels, panel0 + rp), mg,
+                            from, from + w, nc, c, cBase, ldc, true);
+                }
+            });
+            return;
+        }
         par.forPieces(rowTasks * colTasks, 1, (s, e) -> {
             float[] tile = new float[rp * mr * w];
             for (int t = s; t < e; t++) {
@@ -139,12 +172,17 @@ final class Sgemm {
                 // The tile's row i, column j is at (i - panel0 * mr) * w + (j - from).
                 for (int kb = 0; kb * kcMax < k; kb++) {
                     bPack[kb].multiply(Math.min(kcMax, k - kb * kcMax), aPack[kb], panel0,
-                            panel1, mg, from, from + w, nc, tile, -(panel0 * mr * w) - from, w);
+                            panel1, mg, from, from + w, nc, tile, -(panel0 * mr * w) - from, w,
+                            false);
                 }
                 int rows = Math.min(mg, panel1 * mr) - panel0 * mr;
                 int cols = Math.min(w, nc - from);
                 for (int i = 0; i < rows; i++) {
                     int dst = cBase + (panel0 * mr + i) * ldc + from;
+                    if (overwrite) {
+                        System.arraycopy(tile, i * w, c, dst, cols);
+                        continue;
+                    }
                     for (int j = 0; j < cols; j++) {
                         c[dst + j] += tile[i * w + j];
                     }

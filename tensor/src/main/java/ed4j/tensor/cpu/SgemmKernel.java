@@ -47,10 +47,11 @@ interface SgemmKernel {
          * panel1)} (packed with {@code kc} rounded up to {@link #kStep()}): element {@code (i,
          * j)} of the block is {@code c[cBase + i * ldc + j]} ({@code cBase} may be negative when
          * C is a buffer for only these rows and columns), updated when {@code i < m}; columns
-         * are clipped to {@code nc}.
+         * are clipped to {@code nc}. With {@code overwrite}, {@code C = A_block * B_block}: the
+         * chains start from +0 and C is only written, never read.
          */
         void multiply(int kc, float[] aPack, int panel0, int panel1, int m, int from, int to,
-                int nc, float[] c, int cBase, int ldc);
+                int nc, float[] c, int cBase, int ldc, boolean overwrite);
 
         /** Called once the product is done; the workspace is not used afterwards. */
         default void release() {}

@@ -98,7 +98,7 @@ final class SgemmPlainKernel implements SgemmKernel {
 
         @Override
         public void multiply(int kc, float[] aPack, int panel0, int panel1, int m, int from,
-                int to, int nc, float[] c, int cBase, int ldc) {
+                int to, int nc, float[] c, int cBase, int ldc, boolean overwrite) {
             int kp = (kc + 2) / 3 * 3;
             for (int q = from / NR; q * NR < Math.min(to, nc); q++) {
                 int w = Math.min(NR, nc - q * NR);
@@ -109,12 +109,18 @@ final class SgemmPlainKernel implements SgemmKernel {
                     int i0 = r * MR;
                     int out = cBase + i0 * ldc + q * NR;
                     // Rows past M keep whatever the previous panel left: they are never stored.
-                    System.arraycopy(c, out, c0, 0, w);
-                    if (i0 + 1 < m) {
-                        System.arraycopy(c, out + ldc, c1, 0, w);
-                    }
-                    if (i0 + 2 < m) {
-                        System.arraycopy(c, out + 2 * ldc, c2, 0, w);
+                    if (overwrite) {
+                        Arrays.fill(c0, 0f);
+                        Arrays.fill(c1, 0f);
+                        Arrays.fill(c2, 0f);
+                    } else {
+                        System.arraycopy(c, out, c0, 0, w);
+                        if (i0 + 1 < m) {
+                            System.arraycopy(c, out + ldc, c1, 0, w);
+                        }
+                        if (i0 + 2 < m) {
+                            System.arraycopy(c, out + 2 * ldc, c2, 0, w);
+                        }
                     }
                     accumulate(kp, aPack, r * MR * kp, strips[q], c0, c1, c2, w);
                     System.arraycopy(c0, 0, c, out, w);

@@ -27,6 +27,8 @@ final class SgemmVectorKernel implements SgemmKernel {
 
     private static final VectorSpecies<Float> S256 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Float> S512 = FloatVector.SPECIES_512;
+    /** One row of a C tile of zeros, for the tiles that start from zero. */
+    private static final float[] ZEROS = new float[32];
 
     /** True when the CPU runs 256-bit float vectors natively (else the API would emulate). */
     static boolean supported() {
@@ -127,7 +129,7 @@ final class SgemmVectorKernel implements SgemmKernel {
 
         @Override
         public void multiply(int kc, float[] aPack, int panel0, int panel1, int m, int from,
-                int to, int nc, float[] c, int cBase, int ldc) {
+                int to, int nc, float[] c, int cBase, int ldc, boolean overwrite) {
             float[] tile = null;
             for (int q = from / nr; q * nr < Math.min(to, nc); q++) {
                 int bo = q * nr * kc;
@@ -136,7 +138,7 @@ final class SgemmVectorKernel implements SgemmKernel {
                     int rows = Math.min(mr, m - r * mr);
                     int out = cBase + r * mr * ldc + q * nr;
                     if (rows == mr && cols == nr) {
-                        tile(kc, aPack, r * mr * kc, data, bo, c, out, ldc);
+                        tile(kc, aPack, r * mr * kc, data, bo, c, out, ldc, overwrite);
                         continue;
                     }
                     // Edge tile: run the full tile on a scratch copy of the valid part of C.
@@ -145,10 +147,12 @@ final class SgemmVectorKernel implements SgemmKernel {
                     } else {
                         Arrays.fill(tile, 0f);
                     }
-                    for (int i = 0; i < rows; i++) {
-                        System.arraycopy(c, out + i * ldc, tile, i * nr, cols);
+                    if (!overwrite) {
+                        for (int i = 0; i < rows; i++) {
+                            System.arraycopy(c, out + i * ldc, tile, i * nr, cols);
+                        }
                     }
-                    tile(kc, aPack, r * mr * kc, data, bo, tile, 0, nr);
+                    tile(kc, aPack, r * mr * kc, data, bo, tile, 0, nr, false);
                     for (int i = 0; i < rows; i++) {
                         System.arraycopy(tile, i * nr, c, out + i * ldc, cols);
                     }
@@ -157,36 +161,43 @@ final class SgemmVectorKernel implements SgemmKernel {
         }
     }
 
-    private void tile(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc) {
+    private void tile(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co, int ldc,
+            boolean zero) {
         if (wide) {
-            tile8x32(kc, a, ao, b, bo, c, co, ldc);
+            tile8x32(kc, a, ao, b, bo, c, co, ldc, zero);
         } else {
-            tile6x16(kc, a, ao, b, bo, c, co, ldc);
+            tile6x16(kc, a, ao, b, bo, c, co, ldc, zero);
         }
     }
 
     /**
      * {@code C[8, 32] += A_panel (8, kc) * B_strip (kc, 32)} in 512-bit vectors: the tile of C
-     * is loaded into registers, updated in ascending {@code p} and stored back.
+     * is loaded into registers (or starts at zero with {@code zero}), updated in ascending
+     * {@code p} and stored back.
      */
     private static void tile8x32(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co,
-            int ldc) {
-        FloatVector c00 = FloatVector.fromArray(S512, c, co);
-        FloatVector c01 = FloatVector.fromArray(S512, c, co + 16);
-        FloatVector c10 = FloatVector.fromArray(S512, c, co + ldc);
-        FloatVector c11 = FloatVector.fromArray(S512, c, co + ldc + 16);
-        FloatVector c20 = FloatVector.fromArray(S512, c, co + 2 * ldc);
-        FloatVector c21 = FloatVector.fromArray(S512, c, co + 2 * ldc + 16);
-        FloatVector c30 = FloatVector.fromArray(S512, c, co + 3 * ldc);
-        FloatVector c31 = FloatVector.fromArray(S512, c, co + 3 * ldc + 16);
-        FloatVector c40 = FloatVector.fromArray(S512, c, co + 4 * ldc);
-        FloatVector c41 = FloatVector.fromArray(S512, c, co + 4 * ldc + 16);
-        FloatVector c50 = FloatVector.fromArray(S512, c, co + 5 * ldc);
-        FloatVector c51 = FloatVector.fromArray(S512, c, co + 5 * ldc + 16);
-        FloatVector c60 = FloatVector.fromArray(S512, c, co + 6 * ldc);
-        FloatVector c61 = FloatVector.fromArray(S512, c, co + 6 * ldc + 16);
-        FloatVector c70 = FloatVector.fromArray(S512, c, co + 7 * ldc);
-        FloatVector c71 = FloatVector.fromArray(S512, c, co + 7 * ldc + 16);
+            int ldc, boolean zero) {
+        // Zero start: the loads read a row of zeros instead of C (a choice between arrays, not
+        // between vectors, which C2 would have to box).
+        float[] src = zero ? ZEROS : c;
+        int so = zero ? 0 : co;
+        int sl = zero ? 0 : ldc;
+        FloatVector c00 = FloatVector.fromArray(S512, src, so);
+        FloatVector c01 = FloatVector.fromArray(S512, src, so + 16);
+        FloatVector c10 = FloatVector.fromArray(S512, src, so + sl);
+        FloatVector c11 = FloatVector.fromArray(S512, src, so + sl + 16);
+        FloatVector c20 = FloatVector.fromArray(S512, src, so + 2 * sl);
+        FloatVector c21 = FloatVector.fromArray(S512, src, so + 2 * sl + 16);
+        FloatVector c30 = FloatVector.fromArray(S512, src, so + 3 * sl);
+        FloatVector c31 = FloatVector.fromArray(S512, src, so + 3 * sl + 16);
+        FloatVector c40 = FloatVector.fromArray(S512, src, so + 4 * sl);
+        FloatVector c41 = FloatVector.fromArray(S512, src, so + 4 * sl + 16);
+        FloatVector c50 = FloatVector.fromArray(S512, src, so + 5 * sl);
+        FloatVector c51 = FloatVector.fromArray(S512, src, so + 5 * sl + 16);
+        FloatVector c60 = FloatVector.fromArray(S512, src, so + 6 * sl);
+        FloatVector c61 = FloatVector.fromArray(S512, src, so + 6 * sl + 16);
+        FloatVector c70 = FloatVector.fromArray(S512, src, so + 7 * sl);
+        FloatVector c71 = FloatVector.fromArray(S512, src, so + 7 * sl + 16);
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S512, b, bo);
             FloatVector b1 = FloatVector.fromArray(S512, b, bo + 16);
@@ -229,22 +240,28 @@ final class SgemmVectorKernel implements SgemmKernel {
 
     /**
      * {@code C[6, 16] += A_panel (6, kc) * B_strip (kc, 16)} in 256-bit vectors: the tile of C
-     * is loaded into registers, updated in ascending {@code p} and stored back.
+     * is loaded into registers (or starts at zero with {@code zero}), updated in ascending
+     * {@code p} and stored back.
      */
     private static void tile6x16(int kc, float[] a, int ao, float[] b, int bo, float[] c, int co,
-            int ldc) {
-        FloatVector c00 = FloatVector.fromArray(S256, c, co);
-        FloatVector c01 = FloatVector.fromArray(S256, c, co + 8);
-        FloatVector c10 = FloatVector.fromArray(S256, c, co + ldc);
-        FloatVector c11 = FloatVector.fromArray(S256, c, co + ldc + 8);
-        FloatVector c20 = FloatVector.fromArray(S256, c, co + 2 * ldc);
-        FloatVector c21 = FloatVector.fromArray(S256, c, co + 2 * ldc + 8);
-        FloatVector c30 = FloatVector.fromArray(S256, c, co + 3 * ldc);
-        FloatVector c31 = FloatVector.fromArray(S256, c, co + 3 * ldc + 8);
-        FloatVector c40 = FloatVector.fromArray(S256, c, co + 4 * ldc);
-        FloatVector c41 = FloatVector.fromArray(S256, c, co + 4 * ldc + 8);
-        FloatVector c50 = FloatVector.fromArray(S256, c, co + 5 * ldc);
-        FloatVector c51 = FloatVector.fromArray(S256, c, co + 5 * ldc + 8);
+            int ldc, boolean zero) {
+        // Zero start: the loads read a row of zeros instead of C (a choice between arrays, not
+        // between vectors, which C2 would have to box).
+        float[] src = zero ? ZEROS : c;
+        int so = zero ? 0 : co;
+        int sl = zero ? 0 : ldc;
+        FloatVector c00 = FloatVector.fromArray(S256, src, so);
+        FloatVector c01 = FloatVector.fromArray(S256, src, so + 8);
+        FloatVector c10 = FloatVector.fromArray(S256, src, so + sl);
+        FloatVector c11 = FloatVector.fromArray(S256, src, so + sl + 8);
+        FloatVector c20 = FloatVector.fromArray(S256, src, so + 2 * sl);
+        FloatVector c21 = FloatVector.fromArray(S256, src, so + 2 * sl + 8);
+        FloatVector c30 = FloatVector.fromArray(S256, src, so + 3 * sl);
+        FloatVector c31 = FloatVector.fromArray(S256, src, so + 3 * sl + 8);
+        FloatVector c40 = FloatVector.fromArray(S256, src, so + 4 * sl);
+        FloatVector c41 = FloatVector.fromArray(S256, src, so + 4 * sl + 8);
+        FloatVector c50 = FloatVector.fromArray(S256, src, so + 5 * sl);
+        FloatVector c51 = FloatVector.fromArray(S256, src, so + 5 * sl + 8);
         for (int p = 0; p < kc; p++) {
             FloatVector b0 = FloatVector.fromArray(S256, b, bo);
             FloatVector b1 = FloatVector.fromArray(S256, b, bo + 8);

@@ -139,8 +139,67 @@ class GemmTest {
                         a.stride(1)),
                 new FloatMatrix(((CpuStorage) b.storage()).floats(), b.offset(), b.stride(0),
                         b.stride(1)),
-                out, 0, n, m, k, n, 100 * k);
+                out, 0, n, m, k, n, 100 * k, false);
         Naive.assertClose("blocked " + kern, Shape.of(m, n), ref[0], ref[1], c, F32_TOL);
+    }
+
+    static Stream<Arguments> overwriteCases() {
+        List<Arguments> cases = new ArrayList<>();
+        for (GemmKernel kern : GemmKernel.values()) {
+            // One k block (written straight into C) and three (through the task buffer); whole
+            // and partial tiles; the last with column blocks and row groups.
+            cases.add(Arguments.of(kern, 37, 300, 101, Sgemm.PACK_BUDGET));
+            cases.add(Arguments.of(kern, 64, 1100, 70, Sgemm.PACK_BUDGET));
+            cases.add(Arguments.of(kern, 250, 40, 600, 100 * 40));
+        }
+        return cases.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}x{2}x{3}")
+    @MethodSource("overwriteCases")
+    void overwriteEqualsAccumulatingIntoZerosBitForBit(GemmKernel kern, int m, int k, int n,
+            int budget) {
+        if (!kern.isAvailable()) {
+            return;
+        }
+        Generator gen = new Generator(31);
+        Tensor a = Naive.uniform(gen, DType.FLOAT32, m, k);
+        Tensor b = Naive.uniform(gen, DType.FLOAT32, k, n).mT().contiguous().mT();
+        FloatMatrix am = new FloatMatrix(((CpuStorage) a.storage()).floats(), a.offset(),
+                a.stride(0), a.stride(1));
+        FloatMatrix bm = new FloatMatrix(((CpuStorage) b.storage()).floats(), b.offset(),
+                b.stride(0), b.stride(1));
+        // C inside a larger buffer (row stride n + 3), so that stray writes would show.
+        int ldc = n + 3;
+        float[] accumulated = new float[m * ldc + 5];
+        Sgemm.multiply(BE.parallel(), kern.implementation(), am, bm, accumulated, 2, ldc, m, k, n,
+                budget, false);
+        float[] overwritten = new float[m * ldc + 5];
+        java.util.Arrays.fill(overwritten, Float.NaN);
+        Sgemm.multiply(BE.parallel(), kern.implementation(), am, bm, overwritten, 2, ldc, m, k, n,
+                budget, true);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < ldc; j++) {
+                int at = 2 + i * ldc + j;
+                if (j < n) {
+                    assertEquals(Float.floatToRawIntBits(accumulated[at]),
+                            Float.floatToRawIntBits(overwritten[at]),
+                            kern + " (" + i + ", " + j + ")");
+                } else {
+                    assertTrue(Float.isNaN(overwritten[at]), "written outside C at " + at);
+                }
+            }
+        }
+        assertTrue(Float.isNaN(overwritten[0]) && Float.isNaN(overwritten[1]));
+    }
+
+    @Test
+    void overwriteWithEmptyInnerDimWritesZeros() {
+        float[] c = {5f, 5f, 5f, 5f, 5f, 5f};
+        FloatMatrix empty = new FloatMatrix(new float[0], 0, 0, 1);
+        Sgemm.multiplyOverwrite(BE.parallel(), GemmKernel.PLAIN.implementation(), empty, empty, c,
+                1, 3, 2, 0, 2);
+        assertArrayEquals(new float[] {5f, 0f, 0f, 5f, 0f, 0f}, c);
     }
 
     @Test
