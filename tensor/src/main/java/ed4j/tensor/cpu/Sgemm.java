@@ -180,7 +180,10 @@ final class Sgemm {
                 for (int i = 0; i < rows; i++) {
                     int dst = cBase + (panel0 * mr + i) * ldc + from;
                     if (overwrite) {
-                        System.arraycopy(tile, i * w, c, dst, cols);
+                        // + 0: a -0 in the buffer becomes +0, as it would added to a zeroed C.
+                        for (int j = 0; j < cols; j++) {
+                            c[dst + j] = tile[i * w + j] + 0f;
+                        }
                         continue;
                     }
                     for (int j = 0; j < cols; j++) {
