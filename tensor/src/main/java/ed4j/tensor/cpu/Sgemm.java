@@ -36,9 +36,12 @@ final class Sgemm {
     }
 
     /**
-     * Writes {@code a * b} to C whatever C held, without reading it: bit for bit what
-     * {@link #multiply} accumulates into a zeroed C, for less memory traffic (a product with a
-     * short inner dimension is bound by its passes over C).
+     * Writes {@code a * b} to C whatever C held, without reading it, for less memory traffic (a
+     * product with a short inner dimension is bound by its passes over C). The values are those
+     * that {@link #multiply} accumulates into a zeroed C, bit for bit except the sign of a zero:
+     * where every product of a chain is zero or underflows with a negative sign, the chain may
+     * end at -0, which is stored as is, while adding it to a zeroed C gives +0. (Normalising it
+     * with a vector add of +0 in the micro-kernel made the kernel several times slower.)
      */
     static void multiplyOverwrite(Parallel par, SgemmKernel kernel, FloatMatrix a, FloatMatrix b,
             float[] c, int cOff, int ldc, int m, int k, int n) {
@@ -180,10 +183,7 @@ final class Sgemm {
                 for (int i = 0; i < rows; i++) {
                     int dst = cBase + (panel0 * mr + i) * ldc + from;
                     if (overwrite) {
-                        // + 0: a -0 in the buffer becomes +0, as it would added to a zeroed C.
-                        for (int j = 0; j < cols; j++) {
-                            c[dst + j] = tile[i * w + j] + 0f;
-                        }
+                        System.arraycopy(tile, i * w, c, dst, cols);
                         continue;
                     }
                     for (int j = 0; j < cols; j++) {

@@ -16,9 +16,10 @@ package ed4j.tensor.cpu;
  * product is one fused multiply-add chain over all of K starting from +0, then added to C. Zero
  * padding adds {@code fma(0, 0, t)}, which changes nothing but a -0 into +0; adding either zero
  * to C gives the same C, since C never holds -0 (it starts at +0, and {@code x + y} is -0 only
- * when both are). A chain that starts from +0 never ends at -0 either, so when the driver
- * overwrites C (a fresh output), storing the chain directly gives the same bits as adding it to
- * a zeroed C.
+ * when both are). When the driver overwrites C (a fresh output) it stores the chains as they
+ * are: there a zero result may differ in sign between the kernels (the plain kernel's zero
+ * padding turns a -0 into +0) and from the accumulated one; every other value agrees bit for
+ * bit.
  */
 interface SgemmKernel {
 

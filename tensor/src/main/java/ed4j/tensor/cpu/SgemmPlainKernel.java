@@ -123,14 +123,6 @@ final class SgemmPlainKernel implements SgemmKernel {
                         }
                     }
                     accumulate(kp, aPack, r * MR * kp, strips[q], c0, c1, c2, w);
-                    if (overwrite) {
-                        // -0 + 0 = +0: the bits of the chain added to a zeroed C.
-                        for (int j = 0; j < w; j++) {
-                            c0[j] += 0f;
-                            c1[j] += 0f;
-                            c2[j] += 0f;
-                        }
-                    }
                     System.arraycopy(c0, 0, c, out, w);
                     if (i0 + 1 < m) {
                         System.arraycopy(c1, 0, c, out + ldc, w);

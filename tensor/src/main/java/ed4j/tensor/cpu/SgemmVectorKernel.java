@@ -294,13 +294,8 @@ final class SgemmVectorKernel implements SgemmKernel {
         store(c, co + 5 * ldc, 8, c50, c51);
     }
 
-    /**
-     * Stores two vectors of a tile row. Adding +0 first turns a -0 (a chain whose products all
-     * underflowed with a negative sign) into +0, as adding the chain to a zeroed C would: a tile
-     * written straight into C then has the same bits as one accumulated through a buffer.
-     */
     private static void store(float[] c, int off, int half, FloatVector lo, FloatVector hi) {
-        lo.add(0f).intoArray(c, off);
-        hi.add(0f).intoArray(c, off + half);
+        lo.intoArray(c, off);
+        hi.intoArray(c, off + half);
     }
 }

