@@ -57,11 +57,6 @@ final class SgemmVectorKernel implements SgemmKernel {
         nr = wide ? 32 : 16;
     }
 
-    /** The vector width of this kernel's tile, in bits. */
-    int bits() {
-        return wide ? 512 : 256;
-    }
-
     @Override
     public int mr() {
         return mr;

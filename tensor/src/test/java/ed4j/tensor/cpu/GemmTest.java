@@ -292,14 +292,19 @@ class GemmTest {
         Tensor b = Naive.uniform(gen, DType.FLOAT32, k, n).mT().contiguous().mT();
         float[] plain = BE.matmul(a.unsqueeze(0), b.unsqueeze(0), GemmKernel.PLAIN)
                 .toFloatArray();
+        FloatMatrix am = new FloatMatrix(((CpuStorage) a.storage()).floats(), a.offset(),
+                a.stride(0), a.stride(1));
+        FloatMatrix bm = new FloatMatrix(((CpuStorage) b.storage()).floats(), b.offset(),
+                b.stride(0), b.stride(1));
         float[] got = new float[m * n];
-        Sgemm.multiply(BE.parallel(), new SgemmVectorKernel(bits),
-                new FloatMatrix(((CpuStorage) a.storage()).floats(), a.offset(), a.stride(0),
-                        a.stride(1)),
-                new FloatMatrix(((CpuStorage) b.storage()).floats(), b.offset(), b.stride(0),
-                        b.stride(1)),
-                got, 0, n, m, k, n);
+        Sgemm.multiply(BE.parallel(), new SgemmVectorKernel(bits), am, bm, got, 0, n, m, k, n);
         assertArrayEquals(plain, got, bits + "-bit tile vs plain");
+        // The tile's zero start (overwrite mode) too, over C full of NaN.
+        float[] written = new float[m * n];
+        java.util.Arrays.fill(written, Float.NaN);
+        Sgemm.multiplyOverwrite(BE.parallel(), new SgemmVectorKernel(bits), am, bm, written, 0,
+                n, m, k, n);
+        assertArrayEquals(plain, written, bits + "-bit tile, overwriting, vs plain");
     }
 
     @Test
