@@ -23,7 +23,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Backbone forward (layer2 and layer3, as ED uses it; eval mode, no graph) at 256 px. The
+ * Backbone forward (layer2 and layer3, as ED uses it; eval mode, no graph) at 256 px, frozen
+ * (BatchNorm folded, as ED runs it) or not. The
  * primary score is batches per second; {@code :images} is images per second.
  * {@code bench/backbone_vs_pytorch.py} runs it beside torchvision on the same machine.
  *
@@ -46,6 +47,13 @@ public class BackboneBench {
     @Param({"256"})
     public int size;
 
+    /**
+     * {@code true}: {@link ResNet#freeze()}, as ED runs its backbone (BatchNorm folded into the
+     * convolutions); {@code false}: BatchNorm as a layer.
+     */
+    @Param({"true", "false"})
+    public boolean frozen;
+
     private ResNet net;
     private Variable images;
 
@@ -53,6 +61,9 @@ public class BackboneBench {
     public void setUp() {
         Generator g = new Generator(5);
         net = ResNet.features(ResNet.Arch.byName(arch), g);
+        if (frozen) {
+            net.freeze();
+        }
         images = Variable.constant(Tensor.randn(g, Shape.of(batch, 3, size, size),
                 DType.FLOAT32));
     }

@@ -127,6 +127,20 @@ public interface Backend {
      */
     Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dParams p);
 
+    /**
+     * {@link #conv2d} followed by {@code + residual} (null for none) and a ReLU (when {@code
+     * relu}), with the values of those ops one after the other; for inference. This default runs
+     * them one after the other; a backend may apply them while the output is in its cache.
+     */
+    default Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dParams p, Tensor residual,
+            boolean relu) {
+        Tensor y = conv2d(x, weight, bias, p);
+        if (residual != null) {
+            y = binary(BinaryOp.ADD, y, residual);
+        }
+        return relu ? unary(UnaryOp.RELU, y) : y;
+    }
+
     /** Gradient of {@link #conv2d} with respect to its input. */
     Tensor conv2dBackwardInput(Tensor gradOut, Tensor weight, Shape inputShape, Conv2dParams p);
 
@@ -148,6 +162,14 @@ public interface Backend {
      * the maximum (NaN propagates, as in PyTorch).
      */
     Tensor[] maxPool2d(Tensor x, Pool2dParams p);
+
+    /**
+     * The values of {@link #maxPool2d} alone, for inference: the same values, bit for bit,
+     * without the work of finding the indices.
+     */
+    default Tensor maxPool2dValues(Tensor x, Pool2dParams p) {
+        return maxPool2d(x, p)[0];
+    }
 
     /**
      * Gradient of {@link #maxPool2d}: each output gradient goes to its index; gradients of

@@ -1224,7 +1224,34 @@ public final class Tensor {
         return conv2dChecked(weight, bias, p);
     }
 
+    /**
+     * {@code relu(conv2d(weight, bias) + residual)} in one call, the epilogue of a residual
+     * network's convolution applied while the output is fresh: {@code residual} (the output's
+     * shape, or null for none) is added, then the ReLU taken when {@code relu}. The values are
+     * those of the three ops one after the other. For inference: autograd has no such op.
+     */
+    public Tensor conv2d(Tensor weight, Tensor bias, Conv2dParams p, Tensor residual,
+            boolean relu) {
+        checkConv2d(weight, bias, p);
+        Shape out = Shape.of(size(0), weight.size(0), p.outH(size(2), weight.size(2)),
+                p.outW(size(3), weight.size(3)));
+        if (residual != null) {
+            requireSameDevice(residual, "conv2d");
+            if (!residual.shape().equals(out) || residual.dtype() != dtype()) {
+                throw new IllegalArgumentException("conv2d: residual must be " + dtype() + " "
+                        + out + ", the output's dtype and shape, got " + residual.dtype() + " "
+                        + residual.shape());
+            }
+        }
+        return backend().conv2d(this, weight, bias, p, residual, relu);
+    }
+
     private Tensor conv2dChecked(Tensor weight, Tensor bias, Conv2dParams p) {
+        checkConv2d(weight, bias, p);
+        return backend().conv2d(this, weight, bias, p);
+    }
+
+    private void checkConv2d(Tensor weight, Tensor bias, Conv2dParams p) {
         requireSameDevice(weight, "conv2d");
         if (rank() != 4 || weight.rank() != 4) {
             throw new IllegalArgumentException(
@@ -1256,7 +1283,6 @@ public final class Tensor {
                     "conv2d: input " + shape() + " is too small for kernel " + weight.size(2) + "x"
                             + weight.size(3) + " with " + p);
         }
-        return backend().conv2d(this, weight, bias, p);
     }
 
     /** Average pooling of {@code (N, C, H, W)}. */
@@ -1270,6 +1296,12 @@ public final class Tensor {
         checkPool(p, "maxPool2d");
         Tensor[] r = backend().maxPool2d(this, p);
         return new ValuesIndices(r[0], r[1]);
+    }
+
+    /** The values of {@link #maxPool2d} without the indices (no backward pass to come). */
+    public Tensor maxPool2dValues(Pool2dParams p) {
+        checkPool(p, "maxPool2d");
+        return backend().maxPool2dValues(this, p);
     }
 
     private void checkPool(Pool2dParams p, String op) {

@@ -1,6 +1,7 @@
 package ed4j.autograd.ops;
 
 import ed4j.autograd.Function;
+import ed4j.autograd.GradMode;
 import ed4j.autograd.Variable;
 import ed4j.tensor.Pool2dParams;
 import ed4j.tensor.Shape;
@@ -27,6 +28,10 @@ public final class Pool2d extends Function {
     }
 
     public static Variable max(Variable x, Pool2dParams p) {
+        if (!GradMode.isEnabled() || !x.requiresGrad()) {
+            // No graph: the indices would never be read.
+            return Variable.constant(x.data().maxPool2dValues(p));
+        }
         Pool2d fn = new Pool2d();
         fn.inputShape = x.shape();
         fn.params = p;

@@ -45,10 +45,13 @@ final class BasicBlock extends Layer {
 
     @Override
     public Variable forward(Variable x) {
-        Variable out = (f1 != null ? f1.forward(x) : bn1.forward(conv1.forward(x))).relu();
-        out = f2 != null ? f2.forward(out) : bn2.forward(conv2.forward(out));
-        Variable identity = downsample == null ? x
-                : fd != null ? fd.forward(x) : downsample.forward(x);
+        if (f1 != null) {
+            Variable identity = fd != null ? fd.forward(x, null, false) : x;
+            return f2.forward(f1.forward(x, null, true), identity, true);
+        }
+        Variable out = bn1.forward(conv1.forward(x)).relu();
+        out = bn2.forward(conv2.forward(out));
+        Variable identity = downsample == null ? x : downsample.forward(x);
         return out.add(identity).relu();
     }
 }

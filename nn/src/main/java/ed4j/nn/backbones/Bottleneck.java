@@ -56,11 +56,15 @@ final class Bottleneck extends Layer {
 
     @Override
     public Variable forward(Variable x) {
-        Variable out = (f1 != null ? f1.forward(x) : bn1.forward(conv1.forward(x))).relu();
-        out = (f2 != null ? f2.forward(out) : bn2.forward(conv2.forward(out))).relu();
-        out = f3 != null ? f3.forward(out) : bn3.forward(conv3.forward(out));
-        Variable identity = downsample == null ? x
-                : fd != null ? fd.forward(x) : downsample.forward(x);
+        if (f1 != null) {
+            Variable identity = fd != null ? fd.forward(x, null, false) : x;
+            Variable out = f2.forward(f1.forward(x, null, true), null, true);
+            return f3.forward(out, identity, true);
+        }
+        Variable out = bn1.forward(conv1.forward(x)).relu();
+        out = bn2.forward(conv2.forward(out)).relu();
+        out = bn3.forward(conv3.forward(out));
+        Variable identity = downsample == null ? x : downsample.forward(x);
         return out.add(identity).relu();
     }
 }

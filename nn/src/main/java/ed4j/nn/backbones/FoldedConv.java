@@ -39,7 +39,23 @@ final class FoldedConv {
         }
     }
 
-    Variable forward(Variable x) {
-        return x.conv2d(weight, bias, params);
+    /**
+     * {@code relu(conv(x) + residual)}, the residual (null for none) and the ReLU optional.
+     * With no graph to record (no gradient mode, or no input that requires one) the addition
+     * and the ReLU run inside the convolution's call, while its output is fresh; otherwise as
+     * separate ops. The values are the same either way.
+     */
+    Variable forward(Variable x, Variable residual, boolean relu) {
+        boolean graph = GradMode.isEnabled()
+                && (x.requiresGrad() || residual != null && residual.requiresGrad());
+        if (!graph) {
+            return Variable.constant(x.data().conv2d(weight.data(), bias.data(), params,
+                    residual == null ? null : residual.data(), relu));
+        }
+        Variable y = x.conv2d(weight, bias, params);
+        if (residual != null) {
+            y = y.add(residual);
+        }
+        return relu ? y.relu() : y;
     }
 }

@@ -215,8 +215,8 @@ public final class ResNet extends Module {
             throw new IllegalArgumentException(
                     "ResNet: expected images (N, 3, H, W), got " + images.shape());
         }
-        Variable x = (stem != null ? stem.forward(images)
-                : bn1.forward(conv1.forward(images))).relu();
+        Variable x = stem != null ? stem.forward(images, null, true)
+                : bn1.forward(conv1.forward(images)).relu();
         x = x.maxPool2d(ed4j.tensor.Pool2dParams.of(3, 2, 1));
         Map<String, Variable> byStage = new LinkedHashMap<>();
         for (int s = 0; s < stages.size(); s++) {

@@ -9,10 +9,12 @@ import ed4j.tensor.Tensor;
  * 2-d convolution (cross-correlation) and its gradients for {@code x (N, Cin, H, W)} and {@code
  * weight (Cout, Cin/groups, kH, kW)}, float32 and float64, on strided inputs.
  *
- * <p>Three paths, chosen by {@link ConvGeometry}:
+ * <p>Four paths for the forward pass, chosen by the geometry ({@link ConvGeometry}, {@link
+ * Winograd#applies}):
  *
  * <ul>
  *   <li>depthwise ({@code groups == Cin == Cout}): direct loops, {@link DepthwiseConv};
+ *   <li>float32 3x3, stride 1, one group, with enough output tiles: {@link Winograd};
  *   <li>1x1, stride 1, no padding: the image itself is the matrix, {@code out[n, g] = W_g (Cout/g,
  *       Cin/g) x x[n, g] (Cin/g, H*W)}, with no copy;
  *   <li>otherwise im2col + GEMM ({@link Im2col}): per image and group, the column matrix is
@@ -33,11 +35,35 @@ final class ConvKernels {
     /** Largest column-matrix tile, in elements (8 MiB of float32). */
     static final int COL_BUDGET = 1 << 21;
 
-    static Tensor conv2d(CpuBackend be, Tensor x, Tensor w, Tensor bias, Conv2dParams p) {
+    /**
+     * Whether float32 3x3 stride-1 convolutions go to {@link Winograd} (true unless the system
+     * property {@code ed4j.conv.winograd} is {@code false}); tests switch it to compare.
+     */
+    static volatile boolean winograd =
+            !"false".equals(System.getProperty("ed4j.conv.winograd"));
+
+    /**
+     * {@code relu(conv2d(x, w) + bias + residual)}, with {@code bias} and {@code residual} (the
+     * output's shape, any strides) optional and the ReLU only when {@code relu}: the same values
+     * as the ops one after the other, in the same order, applied while the output is written
+     * (Winograd) or in one pass after it, instead of a pass and a new tensor each.
+     */
+    static Tensor conv2d(CpuBackend be, Tensor x, Tensor w, Tensor bias, Conv2dParams p,
+            Tensor residual, boolean relu) {
         ConvGeometry g = ConvGeometry.of(x.shape(), w.shape(), p);
         Tensor out = be.empty(Shape.of(g.n(), g.cout(), g.oh(), g.ow()), x.dtype());
+        Tensor res = residual == null || residual.isContiguous() ? residual
+                : residual.contiguous();
         if (g.depthwise()) {
             DepthwiseConv.forward(be, g, x, w, bias, out);
+            epilogue(be, out, null, res, relu, g);
+            return out;
+        }
+        if (x.dtype() == DType.FLOAT32 && winograd && Winograd.applies(g)) {
+            Winograd.forward(be.parallel(), g, x, w, bias == null ? null : bias.toDoubleArray(),
+                    ElementwiseKernels.storage(out).floats(),
+                    res == null ? null : ElementwiseKernels.storage(res).floats(),
+                    res == null ? 0 : res.offset(), relu);
             return out;
         }
         Tensor xv = mergeHw(x);
@@ -71,9 +97,7 @@ final class ConvKernels {
             }
             recycle(col);
         });
-        if (bias != null) {
-            addBias(be, out, bias.toDoubleArray(), g);
-        }
+        epilogue(be, out, bias == null ? null : bias.toDoubleArray(), res, relu, g);
         return out;
     }
 
@@ -197,22 +221,60 @@ final class ConvKernels {
         }
     }
 
-    /** {@code out[n, co, :, :] += bias[co]}. */
-    private static void addBias(CpuBackend be, Tensor out, double[] bias, ConvGeometry g) {
+    /**
+     * {@code out = relu((out + bias[co]) + residual)} in one pass over the contiguous {@code out},
+     * each part optional ({@code bias} and the contiguous {@code residual} may be null); nothing
+     * when none is asked for. The ReLU is {@link Math#max} with +0, as the RELU op.
+     */
+    private static void epilogue(CpuBackend be, Tensor out, double[] bias, Tensor residual,
+            boolean relu, ConvGeometry g) {
+        if (bias == null && residual == null && !relu) {
+            return;
+        }
         Object oa = array(out);
+        Object ra = residual == null ? null : array(residual);
+        int rOff = residual == null ? 0 : residual.offset();
         int pos = g.positions();
         be.parallel().forRange(g.n() * g.cout(), Math.max(1, 16384 / pos), (s, e) -> {
             for (int plane = s; plane < e; plane++) {
-                double b = bias[plane % g.cout()];
+                int from = plane * pos;
+                int to = from + pos;
                 if (oa instanceof float[] f) {
-                    float bf = (float) b;
-                    for (int i = plane * pos; i < (plane + 1) * pos; i++) {
-                        f[i] += bf;
+                    if (bias != null) {
+                        float bf = (float) bias[plane % g.cout()];
+                        for (int i = from; i < to; i++) {
+                            f[i] += bf;
+                        }
+                    }
+                    if (ra != null) {
+                        float[] r = (float[]) ra;
+                        for (int i = from; i < to; i++) {
+                            f[i] += r[rOff + i];
+                        }
+                    }
+                    if (relu) {
+                        for (int i = from; i < to; i++) {
+                            f[i] = Math.max(f[i], 0f);
+                        }
                     }
                 } else {
                     double[] d = (double[]) oa;
-                    for (int i = plane * pos; i < (plane + 1) * pos; i++) {
-                        d[i] += b;
+                    if (bias != null) {
+                        double b = bias[plane % g.cout()];
+                        for (int i = from; i < to; i++) {
+                            d[i] += b;
+                        }
+                    }
+                    if (ra != null) {
+                        double[] r = (double[]) ra;
+                        for (int i = from; i < to; i++) {
+                            d[i] += r[rOff + i];
+                        }
+                    }
+                    if (relu) {
+                        for (int i = from; i < to; i++) {
+                            d[i] = Math.max(d[i], 0.0);
+                        }
                     }
                 }
             }

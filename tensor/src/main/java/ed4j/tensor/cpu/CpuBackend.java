@@ -249,7 +249,16 @@ public final class CpuBackend implements Backend {
     public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dParams p) {
         return KernelStats.time(KernelStats.enabled() ? "conv2d " + x.shape() + " * "
                 + weight.shape() + " s" + p.strideH() : "conv2d",
-                () -> ConvKernels.conv2d(this, x, weight, bias, p));
+                () -> ConvKernels.conv2d(this, x, weight, bias, p, null, false));
+    }
+
+    @Override
+    public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dParams p, Tensor residual,
+            boolean relu) {
+        return KernelStats.time(KernelStats.enabled() ? "conv2d " + x.shape() + " * "
+                + weight.shape() + " s" + p.strideH() + (residual != null ? " +res" : "")
+                + (relu ? " relu" : "") : "conv2d",
+                () -> ConvKernels.conv2d(this, x, weight, bias, p, residual, relu));
     }
 
     @Override
@@ -282,6 +291,11 @@ public final class CpuBackend implements Backend {
     @Override
     public Tensor[] maxPool2d(Tensor x, Pool2dParams p) {
         return KernelStats.time("maxPool2d", () -> PoolKernels.maxPool2d(this, x, p));
+    }
+
+    @Override
+    public Tensor maxPool2dValues(Tensor x, Pool2dParams p) {
+        return KernelStats.time("maxPool2dValues", () -> PoolKernels.maxPool2dValues(this, x, p));
     }
 
     @Override

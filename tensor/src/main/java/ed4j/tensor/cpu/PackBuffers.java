@@ -15,7 +15,7 @@ import java.util.List;
  */
 final class PackBuffers {
 
-    static final int MAX_KEPT = 16;
+    static final int MAX_KEPT = 48;
     /** 64 MiB of float32. */
     static final long MAX_FLOATS = 1L << 24;
 

@@ -237,6 +237,85 @@ final class PoolKernels {
     }
 
     /**
+     * The values of {@link #maxPool2d} without the indices (inference, where no gradient will
+     * be taken). Float32 runs its own loops, straight on the input with no padded copy: the
+     * branch-free {@link Math#max} of each window's columns in each row, then over the window's
+     * rows. The values agree with {@link #maxPool2d} bit for bit, NaN payloads aside: where the
+     * maximum is a zero, its sign is taken from the first zero of the window in row-major order,
+     * the element PyTorch's scan keeps ({@link Math#max} would prefer +0). Float64 takes {@link
+     * #maxPool2d} itself.
+     */
+    static Tensor maxPool2dValues(CpuBackend be, Tensor x, Pool2dParams p) {
+        if (x.dtype() != DType.FLOAT32) {
+            return maxPool2d(be, x, p)[0];
+        }
+        int h = x.size(2);
+        int w = x.size(3);
+        requireNonEmptyPlane("maxPool2d", h, w);
+        int oh = p.outH(h);
+        int ow = p.outW(w);
+        Tensor values = be.empty(Shape.of(x.size(0), x.size(1), oh, ow), DType.FLOAT32);
+        float[] src = ElementwiseKernels.storage(x).floats();
+        float[] dst = ElementwiseKernels.storage(values).floats();
+        int sh = x.stride(2);
+        int sw = x.stride(3);
+        int planes = x.size(0) * x.size(1);
+        int grain = Math.max(1, ElementwiseKernels.GRAIN / (h * w));
+        be.parallel().forRange(planes, grain, (p0, p1) -> {
+            float[] rowMax = new float[h * ow];
+            for (int q = p0; q < p1; q++) {
+                int off = Planes.offset(x, q);
+                for (int r = 0; r < h; r++) {
+                    int row = off + r * sh;
+                    for (int j = 0; j < ow; j++) {
+                        int w0 = j * p.strideW() - p.padW();
+                        int ws = Math.max(w0, 0);
+                        int we = Math.min(w0 + p.kernelW(), w);
+                        float m = src[row + ws * sw];
+                        for (int c = ws + 1; c < we; c++) {
+                            m = Math.max(m, src[row + c * sw]);
+                        }
+                        rowMax[r * ow + j] = m;
+                    }
+                }
+                int base = q * oh * ow;
+                for (int i = 0; i < oh; i++) {
+                    int h0 = i * p.strideH() - p.padH();
+                    int hs = Math.max(h0, 0);
+                    int he = Math.min(h0 + p.kernelH(), h);
+                    for (int j = 0; j < ow; j++) {
+                        float m = rowMax[hs * ow + j];
+                        for (int r = hs + 1; r < he; r++) {
+                            m = Math.max(m, rowMax[r * ow + j]);
+                        }
+                        if (m == 0f) {
+                            int w0 = j * p.strideW() - p.padW();
+                            m = firstZero(src, off, sh, sw, hs, he, Math.max(w0, 0),
+                                    Math.min(w0 + p.kernelW(), w));
+                        }
+                        dst[base + i * ow + j] = m;
+                    }
+                }
+            }
+        });
+        return values;
+    }
+
+    /** The first zero, with its sign, of a window whose maximum is zero, in row-major order. */
+    private static float firstZero(float[] src, int off, int sh, int sw, int hs, int he, int ws,
+            int we) {
+        for (int r = hs; r < he; r++) {
+            for (int c = ws; c < we; c++) {
+                float v = src[off + r * sh + c * sw];
+                if (v == 0f) {
+                    return v;
+                }
+            }
+        }
+        throw new IllegalStateException("maxPool2d: window maximum 0 not found");
+    }
+
+    /**
      * The flat unpadded index {@code r * W + c} of {@code max} in rows {@code [hs, he)} and
      * columns {@code [ws, we)} of a padded plane: the first equal element in row-major order, or
      * the last NaN when {@code max} is NaN.

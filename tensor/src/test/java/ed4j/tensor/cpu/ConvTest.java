@@ -49,6 +49,7 @@ class ConvTest {
             {"odd 2x3", new int[] {3, 3, 5, 13, 2, 2, 3, 2, 1, 0, 1, 1, 2, 1}},
             {"many channels", new int[] {1, 64, 12, 12, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1}},
             {"tiled columns", new int[] {1, 32, 96, 96, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1}},
+            {"winograd batch", new int[] {2, 16, 10, 9, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1}},
         };
         List<Arguments> list = new ArrayList<>();
         for (DType dtype : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
@@ -122,6 +123,49 @@ class ConvTest {
         Naive.assertClose(name + " grad weight, strided operands", wShape, ref[0], ref[1],
                 BE.conv2dBackwardWeight(channelsLast(gy), channelsLast(x), wShape, params(c)),
                 tol(dtype));
+    }
+
+    /**
+     * The fused epilogue gives the values of conv2d, add and relu one after the other, bit for
+     * bit, on every path (Winograd, im2col, 1x1, depthwise) and with a strided residual.
+     */
+    @ParameterizedTest(name = "{0} {2}")
+    @MethodSource("configs")
+    void fusedEpilogueEqualsTheOpsInTurn(String name, int[] c, DType dtype) {
+        Generator gen = new Generator(name.hashCode() + 3);
+        Tensor x = Naive.uniform(gen, dtype, c[0], c[1], c[2], c[3]);
+        Tensor w = Naive.uniform(gen, dtype, c[4], c[1] / c[13], c[5], c[6]);
+        Tensor b = Naive.uniform(gen, dtype, c[4]);
+        Tensor res = Naive.uniform(gen, dtype, c[0], c[4], ConvReference.outH(c),
+                ConvReference.outW(c));
+        Tensor conv = BE.conv2d(x, w, b, params(c));
+        Tensor sum = BE.binary(ed4j.tensor.BinaryOp.ADD, conv, res);
+        assertSameValues(name + " +res relu", BE.unary(ed4j.tensor.UnaryOp.RELU, sum),
+                BE.conv2d(x, w, b, params(c), res, true));
+        assertSameValues(name + " +res", sum, BE.conv2d(x, w, b, params(c), res, false));
+        assertSameValues(name + " +strided res relu", BE.unary(ed4j.tensor.UnaryOp.RELU, sum),
+                BE.conv2d(x, w, b, params(c), channelsLast(res), true));
+        Tensor plain = BE.conv2d(x, w, null, params(c));
+        assertSameValues(name + " relu", BE.unary(ed4j.tensor.UnaryOp.RELU, plain),
+                BE.conv2d(x, w, null, params(c), null, true));
+        assertSameValues(name + " nothing", plain, BE.conv2d(x, w, null, params(c), null, false));
+    }
+
+    private static void assertSameValues(String what, Tensor expected, Tensor actual) {
+        assertArrayEquals(expected.shape().toArray(), actual.shape().toArray(), what);
+        assertArrayEquals(expected.toDoubleArray(), actual.toDoubleArray(), what);
+    }
+
+    @Test
+    void residualOfAnotherShapeIsRejected() {
+        Tensor x = Tensor.zeros(Shape.of(1, 2, 5, 5), DType.FLOAT32);
+        Tensor w = Tensor.zeros(Shape.of(3, 2, 3, 3), DType.FLOAT32);
+        Tensor res = Tensor.zeros(Shape.of(1, 3, 5, 4), DType.FLOAT32);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(
+                IllegalArgumentException.class,
+                () -> x.conv2d(w, null, new Conv2dParams(1, 1, 1, 1, 1, 1, 1), res, true));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("(1, 3, 5, 5)"),
+                e.getMessage());
     }
 
     @Test

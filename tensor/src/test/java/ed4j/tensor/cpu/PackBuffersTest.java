@@ -72,9 +72,10 @@ class PackBuffersTest {
         float[] conv = BE.conv2d(x, w, null, p).toFloatArray();
         float[] gradW = BE.conv2dBackwardWeight(BE.conv2d(x, w, null, p), x, w.shape(), p)
                 .toFloatArray();
-        // Fill the pool with NaN buffers of sizes 1000 to about 200000, 1.42x apart, so that
-        // every request in that range finds one.
-        float[][] junk = new float[PackBuffers.MAX_KEPT][];
+        // Fill the emptied pool with NaN buffers of sizes 1000 to about 200000, 1.42x apart, so
+        // that every request in that range finds one.
+        PackBuffers.clear();
+        float[][] junk = new float[16][];
         for (int i = 0; i < junk.length; i++) {
             junk[i] = new float[(int) (1000 * Math.pow(1.42, i))];
             Arrays.fill(junk[i], Float.NaN);

@@ -221,6 +221,21 @@ class PoolKernelsTest {
         assertEquals(r[0].shape(), r[1].shape());
         assertClose("maxPool2d values " + k, (double[]) ref[0], r[0].toDoubleArray(), 0.0);
         assertArrayEquals((long[]) ref[1], r[1].toLongArray(), "maxPool2d indices " + k);
+        assertSameValues("values only " + k, x, k.p());
+    }
+
+    /** maxPool2dValues gives maxPool2d's values bit for bit (NaNs compared as NaN). */
+    private static void assertSameValues(String what, Tensor x, Pool2dParams p) {
+        Tensor full = PoolKernels.maxPool2d(BACKEND, x, p)[0];
+        Tensor only = PoolKernels.maxPool2dValues(BACKEND, x, p);
+        assertEquals(full.shape(), only.shape(), what);
+        assertEquals(full.dtype(), only.dtype(), what);
+        double[] a = full.toDoubleArray();
+        double[] b = only.toDoubleArray();
+        for (int i = 0; i < a.length; i++) {
+            assertEquals(Double.doubleToLongBits(a[i]), Double.doubleToLongBits(b[i]),
+                    what + ": element " + i + " " + a[i] + " vs " + b[i]);
+        }
     }
 
     @ParameterizedTest(name = "{0} {1} {2}")
@@ -283,6 +298,10 @@ class PoolKernelsTest {
             assertEquals(6.0, gx[1]);
             assertEquals(2.0, gx[2]);
             assertEquals(0.0, gx[0]);
+            for (Pool2dParams p : new Pool2dParams[] {Pool2dParams.of(3, 1, 1),
+                    Pool2dParams.of(2, 2, 1), Pool2dParams.of(3, 2, 1)}) {
+                assertSameValues("ties " + p, x, p);
+            }
         }
     }
 
@@ -311,6 +330,9 @@ class PoolKernelsTest {
         Tensor[] ri = PoolKernels.maxPool2d(BACKEND, inf, Pool2dParams.of(3, 1, 1));
         // All -inf: the first element inside the window is reported, as in torch.
         assertArrayEquals(new long[] {0, 0, 1, 0, 0, 1, 3, 3, 4}, ri[1].toLongArray());
+        assertSameValues("NaN", x, Pool2dParams.of(3, 1, 1));
+        assertSameValues("NaN, stride 2", x, Pool2dParams.of(2, 2, 1));
+        assertSameValues("-inf", inf.to(DType.FLOAT32), Pool2dParams.of(3, 1, 1));
     }
 
     @Test
@@ -325,6 +347,10 @@ class PoolKernelsTest {
             double[] v = r[0].toDoubleArray();
             assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(v[0]));
             assertEquals(Double.doubleToRawLongBits(0.0), Double.doubleToRawLongBits(v[1]));
+            double[] only = PoolKernels.maxPool2dValues(BACKEND, x, new Pool2dParams(2, 2, 1, 1,
+                    0, 0, true)).toDoubleArray();
+            assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(only[0]));
+            assertEquals(Double.doubleToRawLongBits(0.0), Double.doubleToRawLongBits(only[1]));
         }
     }
 
