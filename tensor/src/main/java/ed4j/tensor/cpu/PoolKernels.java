@@ -239,8 +239,8 @@ final class PoolKernels {
     /**
      * The values of {@link #maxPool2d} without the indices (inference, where no gradient will
      * be taken). Float32 runs its own loops, straight on the input with no padded copy: the
-     * branch-free {@link Math#max} of each window's columns in each row, then over the window's
-     * rows. The values agree with {@link #maxPool2d} bit for bit, NaN payloads aside: where the
+     * branch-free {@link Math#max} over each window's rows, column by column (contiguous
+     * loops), then over the window's columns. The values agree with {@link #maxPool2d} bit for bit, NaN payloads aside: where the
      * maximum is a zero, its sign is taken from the first zero of the window in row-major order,
      * the element PyTorch's scan keeps ({@link Math#max} would prefer +0). Float64 takes {@link
      * #maxPool2d} itself.
@@ -261,44 +261,78 @@ final class PoolKernels {
         int sw = x.stride(3);
         int planes = x.size(0) * x.size(1);
         int grain = Math.max(1, ElementwiseKernels.GRAIN / (h * w));
+        int kw = p.kernelW();
+        int sx = p.strideW();
+        // Output columns whose window lies inside the row: [jLo, jHi).
+        int jLo = Math.min(ow, (p.padW() + sx - 1) / sx);
+        int jHi = Math.max(jLo, Math.min(ow, (w + p.padW() - kw) / sx + 1));
         be.parallel().forRange(planes, grain, (p0, p1) -> {
-            float[] rowMax = new float[h * ow];
+            float[] colMax = new float[w];
             for (int q = p0; q < p1; q++) {
                 int off = Planes.offset(x, q);
-                for (int r = 0; r < h; r++) {
-                    int row = off + r * sh;
-                    for (int j = 0; j < ow; j++) {
-                        int w0 = j * p.strideW() - p.padW();
-                        int ws = Math.max(w0, 0);
-                        int we = Math.min(w0 + p.kernelW(), w);
-                        float m = src[row + ws * sw];
-                        for (int c = ws + 1; c < we; c++) {
-                            m = Math.max(m, src[row + c * sw]);
-                        }
-                        rowMax[r * ow + j] = m;
-                    }
-                }
                 int base = q * oh * ow;
                 for (int i = 0; i < oh; i++) {
                     int h0 = i * p.strideH() - p.padH();
                     int hs = Math.max(h0, 0);
                     int he = Math.min(h0 + p.kernelH(), h);
+                    // The maximum over the window's rows, column by column: contiguous rows.
+                    int r0 = off + hs * sh;
+                    if (sw == 1) {
+                        System.arraycopy(src, r0, colMax, 0, w);
+                    } else {
+                        for (int c = 0; c < w; c++) {
+                            colMax[c] = src[r0 + c * sw];
+                        }
+                    }
+                    for (int r = hs + 1; r < he; r++) {
+                        int row = off + r * sh;
+                        if (sw == 1) {
+                            for (int c = 0; c < w; c++) {
+                                colMax[c] = Math.max(colMax[c], src[row + c]);
+                            }
+                        } else {
+                            for (int c = 0; c < w; c++) {
+                                colMax[c] = Math.max(colMax[c], src[row + c * sw]);
+                            }
+                        }
+                    }
+                    // Then over the window's columns.
+                    int o = base + i * ow;
+                    for (int j = 0; j < jLo; j++) {
+                        dst[o + j] = edgeMax(colMax, j * sx - p.padW(), kw);
+                    }
+                    for (int j = jLo, s0 = jLo * sx - p.padW(); j < jHi; j++, s0 += sx) {
+                        float m = colMax[s0];
+                        for (int c = 1; c < kw; c++) {
+                            m = Math.max(m, colMax[s0 + c]);
+                        }
+                        dst[o + j] = m;
+                    }
+                    for (int j = jHi; j < ow; j++) {
+                        dst[o + j] = edgeMax(colMax, j * sx - p.padW(), kw);
+                    }
                     for (int j = 0; j < ow; j++) {
-                        float m = rowMax[hs * ow + j];
-                        for (int r = hs + 1; r < he; r++) {
-                            m = Math.max(m, rowMax[r * ow + j]);
+                        if (dst[o + j] == 0f) {
+                            int w0 = j * sx - p.padW();
+                            dst[o + j] = firstZero(src, off, sh, sw, hs, he, Math.max(w0, 0),
+                                    Math.min(w0 + kw, w));
                         }
-                        if (m == 0f) {
-                            int w0 = j * p.strideW() - p.padW();
-                            m = firstZero(src, off, sh, sw, hs, he, Math.max(w0, 0),
-                                    Math.min(w0 + p.kernelW(), w));
-                        }
-                        dst[base + i * ow + j] = m;
                     }
                 }
             }
         });
         return values;
+    }
+
+    /** {@link Math#max} of the entries {@code [x0, x0 + kw)} of a row that lie inside it. */
+    private static float edgeMax(float[] row, int x0, int kw) {
+        int ws = Math.max(x0, 0);
+        int we = Math.min(x0 + kw, row.length);
+        float m = row[ws];
+        for (int c = ws + 1; c < we; c++) {
+            m = Math.max(m, row[c]);
+        }
+        return m;
     }
 
     /** The first zero, with its sign, of a window whose maximum is zero, in row-major order. */
