@@ -9,12 +9,14 @@ import ed4j.tensor.Tensor;
  * 2-d convolution (cross-correlation) and its gradients for {@code x (N, Cin, H, W)} and {@code
  * weight (Cout, Cin/groups, kH, kW)}, float32 and float64, on strided inputs.
  *
- * <p>Four paths for the forward pass, chosen by the geometry ({@link ConvGeometry}, {@link
- * Winograd#applies}):
+ * <p>Five paths for the forward pass, chosen by the geometry ({@link ConvGeometry}, {@link
+ * Winograd#applies}, {@link DirectConv#applies}):
  *
  * <ul>
  *   <li>depthwise ({@code groups == Cin == Cout}): direct loops, {@link DepthwiseConv};
  *   <li>float32 3x3, stride 1, one group, with enough output tiles: {@link Winograd};
+ *   <li>float32 with at most four input channels (a backbone's first layer): {@link
+ *       DirectConv};
  *   <li>1x1, stride 1, no padding: the image itself is the matrix, {@code out[n, g] = W_g (Cout/g,
  *       Cin/g) x x[n, g] (Cin/g, H*W)}, with no copy;
  *   <li>otherwise im2col + GEMM ({@link Im2col}): per image and group, the column matrix is
@@ -43,6 +45,15 @@ final class ConvKernels {
             !"false".equals(System.getProperty("ed4j.conv.winograd"));
 
     /**
+     * The loops with which float32 convolutions of inputs with few channels go to {@link
+     * DirectConv}, or null to send them to im2col + GEMM (the system property {@code
+     * ed4j.conv.direct=false}); tests swap them to compare and to see the path taken.
+     */
+    static volatile DirectConvLoops direct =
+            "false".equals(System.getProperty("ed4j.conv.direct")) ? null
+                    : DirectConvLoops.INSTANCE;
+
+    /**
      * {@code relu(conv2d(x, w) + bias + residual)}, with {@code bias} and {@code residual} (the
      * output's shape, any strides) optional and the ReLU only when {@code relu}: the same values
      * as the ops one after the other, in the same order, applied while the output is written
@@ -64,6 +75,14 @@ final class ConvKernels {
                     ElementwiseKernels.storage(out).floats(),
                     res == null ? null : ElementwiseKernels.storage(res).floats(),
                     res == null ? 0 : res.offset(), relu);
+            return out;
+        }
+        DirectConvLoops loops = direct;
+        if (x.dtype() == DType.FLOAT32 && loops != null && DirectConv.applies(g)) {
+            DirectConv.forward(be.parallel(), g, x, w, bias == null ? null : bias.toDoubleArray(),
+                    ElementwiseKernels.storage(out).floats(),
+                    res == null ? null : ElementwiseKernels.storage(res).floats(),
+                    res == null ? 0 : res.offset(), relu, loops);
             return out;
         }
         Tensor xv = mergeHw(x);
