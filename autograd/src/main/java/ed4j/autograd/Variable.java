@@ -52,6 +52,8 @@ public final class Variable {
     private final boolean requiresGrad;
     private final Function gradFn;
     private Tensor grad;
+    /** Whether {@link #grad} is storage this variable made and no one else holds. */
+    private boolean ownsGrad;
     private AccumulateGrad sink;
 
     private Variable(Tensor data, boolean requiresGrad, Function gradFn) {
@@ -152,7 +154,10 @@ public final class Variable {
         return grad;
     }
 
-    /** Replaces the accumulated gradient (optimizer state loading, gradient clipping). */
+    /**
+     * Replaces the accumulated gradient (optimizer state loading, gradient clipping). The
+     * variable does not write into {@code value}: the next accumulation or zeroing replaces it.
+     */
     public void setGrad(Tensor value) {
         if (value != null && (!value.shape().equals(data.shape())
                 || value.dtype() != data.dtype())) {
@@ -161,26 +166,52 @@ public final class Variable {
                             + value.dtype() + " " + value.shape());
         }
         grad = value;
+        ownsGrad = false;
     }
 
-    /** Sets an existing gradient to zero; a gradient never created stays absent. */
+    /**
+     * Sets an existing gradient to zero, in place once the gradient is a tensor this variable
+     * made itself (as PyTorch's {@code zero_grad(set_to_none=False)}); a gradient never created
+     * stays absent.
+     */
     public void zeroGradInPlace() {
-        if (grad != null) {
+        if (grad == null) {
+            return;
+        }
+        if (ownsGrad) {
+            grad.fillInPlace(0);
+        } else {
             grad = grad.zerosLike();
+            ownsGrad = true;
         }
     }
 
     /** Drops the gradient. */
     public void clearGrad() {
         grad = null;
+        ownsGrad = false;
     }
 
+    /**
+     * Adds a gradient that reached this leaf. The first one is kept as it is (it may be shared
+     * with other leaves or the caller); later ones are added in place into a tensor this
+     * variable owns, made by the first such addition, so that steady-state training allocates
+     * no gradient storage.
+     */
     void accumulateGrad(Tensor g) {
         if (!g.shape().equals(data.shape())) {
             throw new IllegalStateException(
                     "gradient of shape " + g.shape() + " reached a leaf of shape " + data.shape());
         }
-        grad = grad == null ? g.contiguous() : grad.add(g);
+        if (grad == null) {
+            grad = g.contiguous();
+            ownsGrad = grad != g;
+        } else if (ownsGrad && g.dtype() == grad.dtype()) {
+            grad.addInPlace(g);
+        } else {
+            grad = grad.add(g);
+            ownsGrad = true;
+        }
     }
 
     /** The node gradients of this variable flow into: its producer, or its accumulator. */

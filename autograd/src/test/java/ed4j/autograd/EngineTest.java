@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +29,46 @@ class EngineTest {
         assertArrayEquals(new double[] {0, 0, 0}, x.grad().toDoubleArray());
         x.clearGrad();
         assertFalse(x.hasGrad());
+    }
+
+    @Test
+    void leavesSharingOneGradientTensorAccumulateApart() {
+        // The addition's backward hands the incoming tensor itself to both leaves (and it is
+        // the caller's); no leaf may write into it.
+        Variable a = param(1, 2);
+        Variable b = param(3, 4);
+        Tensor given = Tensor.of(new double[] {1, 1}, 2);
+        a.add(b).backward(given, false);
+        assertSame(given, a.grad());
+        assertSame(given, b.grad());
+        a.add(b).backward(given, false);
+        assertArrayEquals(new double[] {2, 2}, a.grad().toDoubleArray());
+        assertArrayEquals(new double[] {2, 2}, b.grad().toDoubleArray());
+        assertArrayEquals(new double[] {1, 1}, given.toDoubleArray(), "shared tensor written");
+        // Now each owns its gradient: zeroing and adding work in place, on that leaf alone.
+        Tensor owned = a.grad();
+        a.zeroGradInPlace();
+        assertSame(owned, a.grad());
+        assertArrayEquals(new double[] {0, 0}, owned.toDoubleArray());
+        assertArrayEquals(new double[] {2, 2}, b.grad().toDoubleArray());
+        a.mul(b).sum().backward();
+        assertSame(owned, a.grad());
+        assertArrayEquals(new double[] {3, 4}, a.grad().toDoubleArray());
+        assertArrayEquals(new double[] {3, 4}, b.grad().toDoubleArray());
+    }
+
+    @Test
+    void aGradientSetFromOutsideIsNeverWritten() {
+        Variable x = param(1, 2);
+        Tensor given = Tensor.of(new double[] {10, 20}, 2);
+        x.setGrad(given);
+        x.mul(3.0).sum().backward();
+        assertArrayEquals(new double[] {13, 23}, x.grad().toDoubleArray());
+        assertArrayEquals(new double[] {10, 20}, given.toDoubleArray());
+        x.setGrad(given);
+        x.zeroGradInPlace();
+        assertArrayEquals(new double[] {0, 0}, x.grad().toDoubleArray());
+        assertArrayEquals(new double[] {10, 20}, given.toDoubleArray());
     }
 
     @Test

@@ -65,6 +65,14 @@ public interface Backend {
     /** {@code op(a, b)} elementwise; {@code a} and {@code b} already have the result's shape. */
     Tensor binary(BinaryOp op, Tensor a, Tensor b);
 
+    /**
+     * {@code dst += src} in place; same shape and dtype, {@code src} not overlapping {@code
+     * dst}. By default through a new tensor; a backend may add without one.
+     */
+    default void addInPlace(Tensor dst, Tensor src) {
+        copyInto(dst, binary(BinaryOp.ADD, dst, src));
+    }
+
     /** {@code min(max(x, min), max)} elementwise. */
     Tensor clamp(Tensor x, double min, double max);
 

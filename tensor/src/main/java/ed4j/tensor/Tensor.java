@@ -771,6 +771,19 @@ public final class Tensor {
         backend().fill(this, value);
     }
 
+    /**
+     * Adds {@code other} (same shape and dtype, on the same device, not overlapping this tensor)
+     * into this tensor's elements.
+     */
+    public void addInPlace(Tensor other) {
+        requireSameDevice(other, "addInPlace");
+        if (!other.shape().equals(shape()) || other.dtype() != dtype()) {
+            throw new IllegalArgumentException("addInPlace: expected " + dtype() + " " + shape()
+                    + ", got " + other.dtype() + " " + other.shape());
+        }
+        backend().addInPlace(this, other);
+    }
+
     // =========================================================================================
     // Elementwise
     // =========================================================================================

@@ -175,6 +175,30 @@ class TensorCoreTest {
     }
 
     @Test
+    void addInPlaceWritesOnlyItsOwnElements() {
+        // A contiguous window of a larger storage (nonzero offset), float32 and float64, a
+        // strided source; and a strided destination, which takes the backend's default.
+        for (DType dt : new DType[] {DType.FLOAT32, DType.FLOAT64}) {
+            Tensor big = iota(4, 3).to(dt);
+            Tensor rows = big.narrow(0, 1, 2);
+            rows.addInPlace(iota(3, 2).to(dt).mT());
+            assertArrayEquals(new double[] {0, 1, 2, 3, 6, 9, 7, 10, 13, 9, 10, 11},
+                    big.toDoubleArray(), dt.toString());
+            Tensor cols = big.narrow(1, 0, 1);
+            cols.addInPlace(Tensor.ones(4, 1).to(dt));
+            assertArrayEquals(new double[] {1, 1, 2, 4, 6, 9, 8, 10, 13, 10, 10, 11},
+                    big.toDoubleArray(), dt.toString());
+        }
+        Tensor x = iota(2, 3);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> x.addInPlace(iota(3, 2)));
+        assertTrue(e.getMessage().startsWith("addInPlace")
+                && e.getMessage().contains("(3, 2)"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> x.addInPlace(iota(2, 3).to(
+                DType.FLOAT64)));
+    }
+
+    @Test
     void matmulWithBatchBroadcastAndTransposes() {
         Generator g = new Generator(3);
         Tensor a = Tensor.randn(g, Shape.of(2, 3, 4), DType.FLOAT64);

@@ -165,6 +165,19 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void addInPlace(Tensor dst, Tensor src) {
+        if (!dst.isContiguous()) {
+            Backend.super.addInPlace(dst, src);
+            return;
+        }
+        KernelStats.time(KernelStats.enabled() ? "addInPlace " + dst.shape() : "addInPlace",
+                () -> {
+                    ElementwiseKernels.binaryInPlace(this, BinaryOp.ADD, dst, src);
+                    return null;
+                });
+    }
+
+    @Override
     public Tensor clamp(Tensor x, double min, double max) {
         return KernelStats.time("clamp", () -> ElementwiseKernels.clamp(this, x, min, max));
     }

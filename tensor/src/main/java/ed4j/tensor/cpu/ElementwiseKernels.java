@@ -240,9 +240,24 @@ final class ElementwiseKernels {
 
     static Tensor binary(CpuBackend be, BinaryOp op, Tensor a, Tensor b) {
         Tensor out = be.empty(a.shape(), a.dtype());
+        binary(be, op, a, b, storage(out), 0);
+        return out;
+    }
+
+    /**
+     * {@code a = op(a, b)} in place, for a contiguous {@code a} and any view {@code b} of its
+     * shape and dtype that does not overlap it: each element is read and written at the same
+     * position of the same run.
+     */
+    static void binaryInPlace(CpuBackend be, BinaryOp op, Tensor a, Tensor b) {
+        binary(be, op, a, b, storage(a), a.offset());
+    }
+
+    /** {@code op(a, b)} written in row-major order to {@code so} from {@code outOff}. */
+    private static void binary(CpuBackend be, BinaryOp op, Tensor a, Tensor b, CpuStorage so,
+            int outOff) {
         CpuStorage sa = storage(a);
         CpuStorage sb = storage(b);
-        CpuStorage so = storage(out);
         StridedPlan plan = StridedPlan.of(a, b);
         int ia = plan.innerStride(0);
         int ib = plan.innerStride(1);
@@ -253,7 +268,7 @@ final class ElementwiseKernels {
                 float[] fb = sb.floats();
                 float[] fo = so.floats();
                 plan.forEachRun(s, e, (n, oa, ob, u, pos) ->
-                        FloatArithmetic.run(op, fa, oa, ia, fb, ob, ib, fo, pos, n));
+                        FloatArithmetic.run(op, fa, oa, ia, fb, ob, ib, fo, outOff + pos, n));
                 return;
             }
             double[] x = new double[CHUNK];
@@ -264,11 +279,10 @@ final class ElementwiseKernels {
                     load(sa, oa + c * ia, ia, x, m);
                     load(sb, ob + c * ib, ib, y, m);
                     applyBinary(op, x, y, m);
-                    store(so, pos + c, x, m);
+                    store(so, outOff + pos + c, x, m);
                 }
             });
         });
-        return out;
     }
 
     /** {@code x[i] = op(x[i], y[i])}. */
