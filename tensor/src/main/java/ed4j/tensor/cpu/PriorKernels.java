@@ -111,21 +111,26 @@ final class PriorKernels {
                 for (int j = 0; j < l; j++) {
                     double la = logs.la[j];
                     double lp = logs.lp[j];
-                    double ra = row[j] / (row[j] + eps);
-                    gA[j] = -g0 * p[j] / (row[j] + eps) + g1 * (la - lp + ra) - g2 * (la + ra);
-                    gP[j] = g3 * (lp - la + p[j] / (p[j] + eps)) - g4 * row[j] / (p[j] + eps);
+                    // Two divisions, not four: they bound this loop.
+                    double inA = 1.0 / (row[j] + eps);
+                    double inP = 1.0 / (p[j] + eps);
+                    double ra = row[j] * inA;
+                    gA[j] = -g0 * p[j] * inA + g1 * (la - lp + ra) - g2 * (la + ra);
+                    gP[j] = g3 * (lp - la + p[j] * inP) - g4 * row[j] * inP;
                     dot += gP[j] * p[j];
                 }
                 int ri = i / gridW;
                 int ci = i % gridW;
                 double sa = 0;
                 double sb = 0;
-                for (int j = 0; j < l; j++) {
-                    double gz = p[j] * (gP[j] - dot);
-                    int dr = ri - j / gridW;
-                    int dc = ci - j % gridW;
-                    sa -= gz * dr * dr;
-                    sb -= gz * dc * dc;
+                for (int rj = 0, j = 0; rj < gridH; rj++) {
+                    int dr = ri - rj;
+                    for (int cj = 0; cj < gridW; cj++, j++) {
+                        double gz = p[j] * (gP[j] - dot);
+                        int dc = ci - cj;
+                        sa -= gz * dr * dr;
+                        sb -= gz * dc * dc;
+                    }
                 }
                 ga[r] = sa;
                 gb[r] = sb;
