@@ -4,7 +4,8 @@ For resnet18 and wide_resnet50_2 at 256 px, batch 1 and 8: layer2 and layer3 as 
 (eval mode, no autograd), random weights. The engine runs the JMH benchmark BackboneBench;
 PyTorch 1.13 / torchvision 0.14 the same computation, timed the same way (warm-up, then the
 best of five 5-second rounds; for JMH its best measurement iteration); both with the same
-thread count. Prints images/s and the ratio.
+thread count, cell by cell (the engine's run of a cell, then PyTorch's). Prints images/s and
+the ratio.
 
 Two modes, each side computing the same thing:
   fused  the engine's ResNet.freeze() (BatchNorm folded into the convolutions, as ED runs its
@@ -69,6 +70,20 @@ def torch_images_per_s(arch, batch, size, threads, fused, seconds=5.0, rounds=5)
     return best
 
 
+def java_images_per_s(jar, arch, batch, size, threads, fused):
+    """The best 5-second iteration of JMH's BackboneBench for one cell."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        cmd = ["java", f"-Ded4j.threads={threads}", "-jar", jar, "BackboneBench",
+               "-p", f"arch={arch}", "-p", f"batch={batch}", "-p", f"size={size}",
+               "-p", f"frozen={str(fused).lower()}", "-rf", "json", "-rff", out.name]
+        subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+        results = json.load(open(out.name))
+    r = next(r for r in results if r["benchmark"].endswith("forward"))
+    # The best iteration, as PyTorch's best round: on a shared VM the mean of either side
+    # moves with the neighbours' load.
+    return max(max(fork) for fork in r["secondaryMetrics"]["images"]["rawData"])
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--archs", default="resnet18,wide_resnet50_2")
@@ -82,28 +97,15 @@ def main():
         sys.exit("build first: mvn -B -q package -DskipTests")
     print(f"date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {a.threads} threads, "
           f"load average {os.getloadavg()[0]:.2f}")
-    with tempfile.NamedTemporaryFile(suffix=".json") as out:
-        frozen = ",".join(str(m == "fused").lower() for m in a.modes.split(","))
-        cmd = ["java", f"-Ded4j.threads={a.threads}", "-jar", jar, "BackboneBench",
-               "-p", f"arch={a.archs}", "-p", f"batch={a.batches}", "-p", f"size={a.size}",
-               "-p", f"frozen={frozen}", "-rf", "json", "-rff", out.name]
-        subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-        results = json.load(open(out.name))
-    java = {}
-    for r in results:
-        if r["benchmark"].endswith("forward"):
-            mode = "fused" if r["params"]["frozen"] == "true" else "plain"
-            key = (mode, r["params"]["arch"], int(r["params"]["batch"]))
-            # The best 5-second iteration, as PyTorch's best round below: on a shared VM the
-            # mean of either side moves with the neighbours' load.
-            java[key] = max(max(fork) for fork in r["secondaryMetrics"]["images"]["rawData"])
     print(f"{'mode':<6} {'arch':<16} {'batch':>5} {'ed4j img/s':>11} {'torch img/s':>12} "
           f"{'ratio':>6}")
+    # Cell by cell, each side right after the other: the host's speed drifts over minutes, and
+    # a ratio of two measurements taken ten minutes apart would carry that drift.
     for mode in a.modes.split(","):
         for arch in a.archs.split(","):
             for batch in map(int, a.batches.split(",")):
+                j = java_images_per_s(jar, arch, batch, a.size, a.threads, mode == "fused")
                 t = torch_images_per_s(arch, batch, a.size, a.threads, mode == "fused")
-                j = java[(mode, arch, batch)]
                 print(f"{mode:<6} {arch:<16} {batch:>5} {j:11.2f} {t:12.2f} {j / t:6.2f}",
                       flush=True)
     print(f"load average at the end {os.getloadavg()[0]:.2f}")
