@@ -63,6 +63,7 @@ final class DirectConv {
             }
         }
         float[] wt = packWeights(g, w);
+        Winograd.Epilogue after = new Winograd.Epilogue(residual, resOff, relu);
         int rowStep = g.sh() * s * pl;
         int plane = g.positions();
         float[] xa = ElementwiseKernels.storage(x).floats();
@@ -84,7 +85,7 @@ final class DirectConv {
                             loops.block(phases, oy * rowStep, tapOff, wt, co * taps, g.ow(), out,
                                     o + co * plane, plane);
                         }
-                        epilogue(g, o, plane, bias, out, residual, resOff, relu);
+                        epilogue(g, o, plane, bias, out, after);
                     }
                 });
             }
@@ -115,7 +116,7 @@ final class DirectConv {
         return wt;
     }
 
-    /** Padded row {@code yp} of channel {@code c}, split into its {@code s} phases at {@code dst}. */
+    /** Padded row {@code yp} of channel {@code c}, split into its stride phases at {@code dst}. */
     private static void splitRow(ConvGeometry g, Tensor x, float[] xa, int xOff, int c, int yp,
             int pl, float[] phases, int dst) {
         int s = g.sw();
@@ -135,10 +136,10 @@ final class DirectConv {
         }
     }
 
-    /** Bias, residual and ReLU on output row {@code o} (offset of channel 0) of every channel. */
+    /** Bias, then residual and ReLU, on output row {@code o} (channel 0's) of each channel. */
     private static void epilogue(ConvGeometry g, int o, int plane, double[] bias, float[] out,
-            float[] residual, int resOff, boolean relu) {
-        if (bias == null && residual == null && !relu) {
+            Winograd.Epilogue after) {
+        if (bias == null && !after.any()) {
             return;
         }
         int ow = g.ow();
@@ -150,16 +151,7 @@ final class DirectConv {
                     out[i] += b;
                 }
             }
-            if (residual != null) {
-                for (int i = from; i < from + ow; i++) {
-                    out[i] += residual[resOff + i];
-                }
-            }
-            if (relu) {
-                for (int i = from; i < from + ow; i++) {
-                    out[i] = Math.max(out[i], 0f);
-                }
-            }
+            after.apply(out, from, ow);
         }
     }
 }

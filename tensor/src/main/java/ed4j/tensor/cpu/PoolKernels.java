@@ -240,10 +240,10 @@ final class PoolKernels {
      * The values of {@link #maxPool2d} without the indices (inference, where no gradient will
      * be taken). Float32 runs its own loops, straight on the input with no padded copy: the
      * branch-free {@link Math#max} over each window's rows, column by column (contiguous
-     * loops), then over the window's columns. The values agree with {@link #maxPool2d} bit for bit, NaN payloads aside: where the
-     * maximum is a zero, its sign is taken from the first zero of the window in row-major order,
-     * the element PyTorch's scan keeps ({@link Math#max} would prefer +0). Float64 takes {@link
-     * #maxPool2d} itself.
+     * loops), then over the window's columns. The values agree with {@link #maxPool2d} bit for
+     * bit, NaN payloads aside: where the maximum is a zero, its sign is taken from the first zero
+     * of the window in row-major order, the element PyTorch's scan keeps ({@link Math#max} would
+     * prefer +0). Float64 takes {@link #maxPool2d} itself.
      */
     static Tensor maxPool2dValues(CpuBackend be, Tensor x, Pool2dParams p) {
         if (x.dtype() != DType.FLOAT32) {

@@ -52,57 +52,74 @@ abstract class WinogradLoops {
         return new Plain();
     }
 
+    /** {@link #columns} for the tiles {@code [q0, span)}, one at a time. */
+    static void columnsFrom(int q0, float[] ev, float[] od, int span, int pitch, float[] t0,
+            float[] t1, float[] t2, float[] t3) {
+        for (int q = q0; q < span; q++) {
+            float a = ev[q];
+            float b = od[q];
+            float c = ev[q + pitch];
+            float d = od[q + pitch];
+            t0[q] = a - c;
+            t1[q] = b + c;
+            t2[q] = c - b;
+            t3[q] = b - d;
+        }
+    }
+
+    /** {@link #rows} for the tiles {@code [q0, span)}, one at a time. */
+    static void rowsFrom(int q0, float[] e, float[] o, int span, float[] v, int p, int plane) {
+        for (int q = q0; q < span; q++) {
+            float a = e[q];
+            float b = o[q];
+            float c = e[q + 1];
+            float d = o[q + 1];
+            v[p + q] = a - c;
+            v[p + plane + q] = b + c;
+            v[p + 2 * plane + q] = c - b;
+            v[p + 3 * plane + q] = b - d;
+        }
+    }
+
+    /** {@link #outputs} for the tiles {@code [q0, n)}, one at a time. */
+    static void outputsFrom(int q0, float[] m, int b, int plane, int n, float bias, float[] y00,
+            float[] y01, float[] y10, float[] y11) {
+        for (int q = q0; q < n; q++) {
+            int i = b + q;
+            // Row 0 of A^T M: s_j = m_j + m_4+j + m_8+j; row 1: t_j = m_4+j - m_8+j - m_12+j.
+            float s0 = m[i] + m[4 * plane + i] + m[8 * plane + i];
+            float s1 = m[plane + i] + m[5 * plane + i] + m[9 * plane + i];
+            float s2 = m[2 * plane + i] + m[6 * plane + i] + m[10 * plane + i];
+            float s3 = m[3 * plane + i] + m[7 * plane + i] + m[11 * plane + i];
+            float t0 = m[4 * plane + i] - m[8 * plane + i] - m[12 * plane + i];
+            float t1 = m[5 * plane + i] - m[9 * plane + i] - m[13 * plane + i];
+            float t2 = m[6 * plane + i] - m[10 * plane + i] - m[14 * plane + i];
+            float t3 = m[7 * plane + i] - m[11 * plane + i] - m[15 * plane + i];
+            y00[q] = s0 + s1 + s2 + bias;
+            y01[q] = s1 - s2 - s3 + bias;
+            y10[q] = t0 + t1 + t2 + bias;
+            y11[q] = t1 - t2 - t3 + bias;
+        }
+    }
+
     /** Plain loops, one element at a time. */
     static final class Plain extends WinogradLoops {
 
         @Override
         void columns(float[] ev, float[] od, int span, int pitch, float[] t0, float[] t1,
                 float[] t2, float[] t3) {
-            for (int q = 0; q < span; q++) {
-                float a = ev[q];
-                float b = od[q];
-                float c = ev[q + pitch];
-                float d = od[q + pitch];
-                t0[q] = a - c;
-                t1[q] = b + c;
-                t2[q] = c - b;
-                t3[q] = b - d;
-            }
+            columnsFrom(0, ev, od, span, pitch, t0, t1, t2, t3);
         }
 
         @Override
         void rows(float[] e, float[] o, int span, float[] v, int p, int plane) {
-            for (int q = 0; q < span; q++) {
-                float a = e[q];
-                float b = o[q];
-                float c = e[q + 1];
-                float d = o[q + 1];
-                v[p + q] = a - c;
-                v[p + plane + q] = b + c;
-                v[p + 2 * plane + q] = c - b;
-                v[p + 3 * plane + q] = b - d;
-            }
+            rowsFrom(0, e, o, span, v, p, plane);
         }
 
         @Override
         void outputs(float[] m, int b, int plane, int n, float bias, float[] y00, float[] y01,
                 float[] y10, float[] y11) {
-            for (int q = 0; q < n; q++) {
-                int i = b + q;
-                // Row 0 of A^T M: s_j = m_j + m_4+j + m_8+j; row 1: t_j = m_4+j - m_8+j - m_12+j.
-                float s0 = m[i] + m[4 * plane + i] + m[8 * plane + i];
-                float s1 = m[plane + i] + m[5 * plane + i] + m[9 * plane + i];
-                float s2 = m[2 * plane + i] + m[6 * plane + i] + m[10 * plane + i];
-                float s3 = m[3 * plane + i] + m[7 * plane + i] + m[11 * plane + i];
-                float t0 = m[4 * plane + i] - m[8 * plane + i] - m[12 * plane + i];
-                float t1 = m[5 * plane + i] - m[9 * plane + i] - m[13 * plane + i];
-                float t2 = m[6 * plane + i] - m[10 * plane + i] - m[14 * plane + i];
-                float t3 = m[7 * plane + i] - m[11 * plane + i] - m[15 * plane + i];
-                y00[q] = s0 + s1 + s2 + bias;
-                y01[q] = s1 - s2 - s3 + bias;
-                y10[q] = t0 + t1 + t2 + bias;
-                y11[q] = t1 - t2 - t3 + bias;
-            }
+            outputsFrom(0, m, b, plane, n, bias, y00, y01, y10, y11);
         }
 
         @Override

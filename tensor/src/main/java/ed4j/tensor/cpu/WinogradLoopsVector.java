@@ -5,8 +5,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * {@link WinogradLoops} on the incubating Vector API; loaded reflectively, and only when the
- * module is present. Each loop runs whole vectors, then finishes its tail one element at a time
- * with the same arithmetic.
+ * module is present. Each loop runs whole vectors, then finishes its tail with the plain loop.
  */
 final class WinogradLoopsVector extends WinogradLoops {
 
@@ -26,16 +25,7 @@ final class WinogradLoopsVector extends WinogradLoops {
             c.sub(b).intoArray(t2, q);
             b.sub(d).intoArray(t3, q);
         }
-        for (; q < span; q++) {
-            float a = ev[q];
-            float b = od[q];
-            float c = ev[q + pitch];
-            float d = od[q + pitch];
-            t0[q] = a - c;
-            t1[q] = b + c;
-            t2[q] = c - b;
-            t3[q] = b - d;
-        }
+        columnsFrom(q, ev, od, span, pitch, t0, t1, t2, t3);
     }
 
     @Override
@@ -51,16 +41,7 @@ final class WinogradLoopsVector extends WinogradLoops {
             c.sub(b).intoArray(v, p + 2 * plane + q);
             b.sub(d).intoArray(v, p + 3 * plane + q);
         }
-        for (; q < span; q++) {
-            float a = e[q];
-            float b = o[q];
-            float c = e[q + 1];
-            float d = o[q + 1];
-            v[p + q] = a - c;
-            v[p + plane + q] = b + c;
-            v[p + 2 * plane + q] = c - b;
-            v[p + 3 * plane + q] = b - d;
-        }
+        rowsFrom(q, e, o, span, v, p, plane);
     }
 
     @Override
@@ -90,21 +71,7 @@ final class WinogradLoopsVector extends WinogradLoops {
             t0.add(t1).add(t2).add(bias).intoArray(y10, q);
             t1.sub(t2).sub(t3).add(bias).intoArray(y11, q);
         }
-        for (; q < n; q++) {
-            int i = b + q;
-            float s0 = m[i] + m[4 * plane + i] + m[8 * plane + i];
-            float s1 = m[plane + i] + m[5 * plane + i] + m[9 * plane + i];
-            float s2 = m[2 * plane + i] + m[6 * plane + i] + m[10 * plane + i];
-            float s3 = m[3 * plane + i] + m[7 * plane + i] + m[11 * plane + i];
-            float t0 = m[4 * plane + i] - m[8 * plane + i] - m[12 * plane + i];
-            float t1 = m[5 * plane + i] - m[9 * plane + i] - m[13 * plane + i];
-            float t2 = m[6 * plane + i] - m[10 * plane + i] - m[14 * plane + i];
-            float t3 = m[7 * plane + i] - m[11 * plane + i] - m[15 * plane + i];
-            y00[q] = s0 + s1 + s2 + bias;
-            y01[q] = s1 - s2 - s3 + bias;
-            y10[q] = t0 + t1 + t2 + bias;
-            y11[q] = t1 - t2 - t3 + bias;
-        }
+        outputsFrom(q, m, b, plane, n, bias, y00, y01, y10, y11);
     }
 
     @Override

@@ -12,7 +12,6 @@ import ed4j.tensor.Shape;
 import ed4j.tensor.Tensor;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -25,16 +24,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class DirectConvTest {
 
-    private static final CpuBackend ONE = CpuBackend.create(1);
-    private static final CpuBackend FIVE = CpuBackend.create(5);
+    private static final CpuBackend ONE = KernelTestSupport.ONE_THREAD;
+    private static final CpuBackend FIVE = KernelTestSupport.FIVE_THREADS;
     /** Relative to the sum of |terms|, as in ConvTest. */
     private static final double TOL = 1e-5;
-
-    @AfterAll
-    static void closePools() {
-        ONE.parallel().close();
-        FIVE.parallel().close();
-    }
 
     private static Conv2dParams params(int[] c) {
         return new Conv2dParams(c[7], c[8], c[9], c[10], c[11], c[12], c[13]);
@@ -51,7 +44,7 @@ class DirectConvTest {
         return out;
     }
 
-    @ParameterizedTest(name = "N={0} Cin={1} {2}x{3} Cout={4} k {5}x{6} stride {7},{8} pad {9},{10}")
+    @ParameterizedTest(name = "N={0} Cin={1} {2}x{3} Cout={4} k {5}x{6} s {7},{8} pad {9},{10}")
     @CsvSource({
         "2, 3, 37, 81, 8, 7, 7, 2, 2, 3, 3",
         "1, 1, 20, 19, 4, 3, 3, 1, 1, 1, 1",

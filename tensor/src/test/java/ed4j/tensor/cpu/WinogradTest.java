@@ -11,7 +11,6 @@ import ed4j.tensor.Shape;
 import ed4j.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,16 +22,10 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class WinogradTest {
 
-    private static final CpuBackend ONE = CpuBackend.create(1);
-    private static final CpuBackend FIVE = CpuBackend.create(5);
+    private static final CpuBackend ONE = KernelTestSupport.ONE_THREAD;
+    private static final CpuBackend FIVE = KernelTestSupport.FIVE_THREADS;
     /** Relative to the sum of |terms|, as in ConvTest. */
     private static final double TOL = 1e-5;
-
-    @AfterAll
-    static void closePools() {
-        ONE.parallel().close();
-        FIVE.parallel().close();
-    }
 
     private static int[] config(int n, int cin, int h, int w, int cout, int pad) {
         return new int[] {n, cin, h, w, cout, 3, 3, 1, 1, pad, pad, 1, 1, 1};
