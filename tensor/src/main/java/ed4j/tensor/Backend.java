@@ -120,6 +120,21 @@ public interface Backend {
                 : binary(BinaryOp.MUL, g, g.scalarLike(scale).broadcastTo(g.shape()));
     }
 
+    /**
+     * {@code sum(a * log(max(y, floor)))} over every element, as a one-element tensor of shape
+     * {@code ()} and {@code a}'s dtype; {@code a} and {@code y} have one shape and dtype (the
+     * scale gradient of a scaled softmax, from its output). The default composes it; a backend
+     * may run it in one pass.
+     */
+    default Tensor sumTimesLog(Tensor a, Tensor y, double floor) {
+        Tensor logs = unary(UnaryOp.LOG, clamp(y, floor, Double.POSITIVE_INFINITY));
+        int[] all = new int[a.rank()];
+        for (int d = 0; d < all.length; d++) {
+            all[d] = d;
+        }
+        return reduce(ReduceOp.SUM, binary(BinaryOp.MUL, a, logs), all, false);
+    }
+
     // ---- linear algebra and convolution -----------------------------------------------------
 
     /**

@@ -43,15 +43,20 @@ public final class ScaledSoftmax extends Function {
 
     @Override
     protected Tensor[] backward(Tensor grad) {
-        Tensor dz = grad.backend().softmaxBackward(grad, y, dim, 1.0);
-        Tensor dx = needsGrad(0) ? dz.mul(s) : null;
-        Tensor ds = null;
-        if (needsGrad(1)) {
-            Tensor sum = x != null ? x.mul(dz).sum()
-                    : dz.mul(y.clampMin(Float.MIN_VALUE).log()).sum().div(s);
-            ds = sum.reshape(Shape.scalar().toArray());
+        if (x != null) {
+            Tensor dz = grad.backend().softmaxBackward(grad, y, dim, 1.0);
+            Tensor dx = needsGrad(0) ? dz.mul(s) : null;
+            return new Tensor[] {dx, x.mul(dz).sum().reshape(Shape.scalar().toArray())};
         }
-        return new Tensor[] {dx, ds};
+        // dx = s dz in one kernel; then ds = sum(dz log y) / s = sum(dx log y) / s^2, also in
+        // one pass (Backend.sumTimesLog), the logarithm floored where y underflowed.
+        Tensor dx = grad.backend().softmaxBackward(grad, y, dim, s);
+        // (s is not zero here: at zero, x is kept whenever the scale needs a gradient.)
+        Tensor ds = needsGrad(1)
+                ? grad.backend().sumTimesLog(dx, y, Float.MIN_VALUE).div(s * s)
+                        .reshape(Shape.scalar().toArray())
+                : null;
+        return new Tensor[] {needsGrad(0) ? dx : null, ds};
     }
 
     @Override

@@ -223,6 +223,15 @@ public final class CpuBackend implements Backend {
                 () -> ReduceKernels.softmaxBackward(this, gradOut, y, dim, scale));
     }
 
+    @Override
+    public Tensor sumTimesLog(Tensor a, Tensor y, double floor) {
+        if (a.dtype() != DType.FLOAT32 || y.dtype() != DType.FLOAT32 || !a.isContiguous()
+                || !y.isContiguous() || !a.shape().equals(y.shape())) {
+            return Backend.super.sumTimesLog(a, y, floor);
+        }
+        return KernelStats.time("sumTimesLog", () -> ReduceKernels.sumTimesLog(this, a, y, floor));
+    }
+
     // ---- linear algebra and convolution ----------------------------------------------------------
 
     @Override

@@ -501,4 +501,45 @@ final class ReduceKernels {
             }
         }
     }
+
+    /** Elements per partial sum of {@link #sumTimesLog}. */
+    private static final int PIECE = 1 << 14;
+
+    /**
+     * {@code sum(a * log(max(y, floor)))} for contiguous float32 operands of one shape, in one
+     * pass: the logarithms through {@link FloatMath} a piece at a time, each product rounded to
+     * float as the elementwise product would be, summed in double per piece of fixed size, then
+     * the pieces in order, so the result does not depend on the thread count.
+     */
+    static Tensor sumTimesLog(CpuBackend be, Tensor a, Tensor y, double floor) {
+        int n = a.numel();
+        float[] fa = ElementwiseKernels.storage(a).floats();
+        float[] fy = ElementwiseKernels.storage(y).floats();
+        int ao = a.offset();
+        int yo = y.offset();
+        float low = (float) floor;
+        double[] partial = new double[(n + PIECE - 1) / PIECE];
+        be.parallel().forRange(partial.length, 1, (p0, p1) -> {
+            float[] clamped = new float[PIECE];
+            float[] logs = new float[PIECE];
+            for (int p = p0; p < p1; p++) {
+                int start = p * PIECE;
+                int m = Math.min(PIECE, n - start);
+                for (int i = 0; i < m; i++) {
+                    clamped[i] = Math.max(fy[yo + start + i], low);
+                }
+                FloatMath.INSTANCE.log(clamped, 0, 0f, logs, 0, m);
+                double acc = 0;
+                for (int i = 0; i < m; i++) {
+                    acc += fa[ao + start + i] * logs[i];
+                }
+                partial[p] = acc;
+            }
+        });
+        double total = 0;
+        for (double v : partial) {
+            total += v;
+        }
+        return be.adopt(new float[] {(float) total}, Shape.scalar());
+    }
 }
