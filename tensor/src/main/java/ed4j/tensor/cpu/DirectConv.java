@@ -1,5 +1,7 @@
 package ed4j.tensor.cpu;
 
+import static ed4j.tensor.cpu.DirectConvLoops.CHANNELS;
+
 import ed4j.tensor.Tensor;
 import java.util.Arrays;
 
@@ -21,9 +23,6 @@ import java.util.Arrays;
 final class DirectConv {
 
     private DirectConv() {}
-
-    /** Output channels per micro-kernel call. */
-    static final int CHANNELS = DirectConvLoops.CHANNELS;
 
     /**
      * Whether {@code g} is a convolution this path computes, and one where it pays: one group,

@@ -21,9 +21,6 @@ abstract class DirectConvLoops {
     abstract void block(float[] in, int base, int[] tapOff, float[] w, int wOff, int n,
             float[] out, int o, int plane);
 
-    /** Whether this implementation uses the Vector API. */
-    abstract boolean vectorized();
-
     private static DirectConvLoops pick() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
             try {
@@ -65,11 +62,6 @@ abstract class DirectConvLoops {
         void block(float[] in, int base, int[] tapOff, float[] w, int wOff, int n, float[] out,
                 int o, int plane) {
             scalar(in, base, tapOff, w, wOff, 0, n, out, o, plane);
-        }
-
-        @Override
-        boolean vectorized() {
-            return false;
         }
     }
 }

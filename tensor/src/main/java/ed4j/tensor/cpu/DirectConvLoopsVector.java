@@ -71,9 +71,4 @@ final class DirectConvLoopsVector extends DirectConvLoops {
         }
         scalar(in, base, tapOff, w, wOff, q, n, out, o, plane);
     }
-
-    @Override
-    boolean vectorized() {
-        return true;
-    }
 }

@@ -37,9 +37,6 @@ abstract class WinogradLoops {
     abstract void outputs(float[] m, int b, int plane, int n, float bias, float[] y00,
             float[] y01, float[] y10, float[] y11);
 
-    /** Whether this implementation uses the Vector API. */
-    abstract boolean vectorized();
-
     private static WinogradLoops pick() {
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
             try {
@@ -120,11 +117,6 @@ abstract class WinogradLoops {
         void outputs(float[] m, int b, int plane, int n, float bias, float[] y00, float[] y01,
                 float[] y10, float[] y11) {
             outputsFrom(0, m, b, plane, n, bias, y00, y01, y10, y11);
-        }
-
-        @Override
-        boolean vectorized() {
-            return false;
         }
     }
 }

@@ -73,9 +73,4 @@ final class WinogradLoopsVector extends WinogradLoops {
         }
         outputsFrom(q, m, b, plane, n, bias, y00, y01, y10, y11);
     }
-
-    @Override
-    boolean vectorized() {
-        return true;
-    }
 }

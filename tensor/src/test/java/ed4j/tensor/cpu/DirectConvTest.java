@@ -66,6 +66,8 @@ class DirectConvTest {
                 b.toDoubleArray());
         String what = "direct " + Arrays.toString(c);
         DirectConvLoops loops = DirectConvLoops.INSTANCE;
+        // The tests run with the incubator module: the plain loops below are a real comparison.
+        assertTrue(loops instanceof DirectConvLoopsVector, "the vector loops are not in use");
         float[] one = run(ONE, c, x, wt, b, null, false, loops);
         Naive.assertClose(what, outShape, ref[0], ref[1], Tensor.of(one, outShape.toArray()),
                 TOL);
@@ -148,11 +150,6 @@ class DirectConvTest {
                 int o, int plane) {
             calls.incrementAndGet();
             plain.block(in, base, tapOff, w, wOff, n, out, o, plane);
-        }
-
-        @Override
-        boolean vectorized() {
-            return false;
         }
     }
 }
