@@ -62,6 +62,9 @@ final class ConvKernels {
     static Tensor conv2d(CpuBackend be, Tensor x, Tensor w, Tensor bias, Conv2dParams p,
             Tensor residual, boolean relu) {
         ConvGeometry g = ConvGeometry.of(x.shape(), w.shape(), p);
+        if (g.depthwise() && residual == null && !relu && DepthwiseChannelsLast.applies(x)) {
+            return DepthwiseChannelsLast.forward(be, g, x, w, bias);
+        }
         Tensor out = be.empty(Shape.of(g.n(), g.cout(), g.oh(), g.ow()), x.dtype());
         Tensor res = residual == null || residual.isContiguous() ? residual
                 : residual.contiguous();
@@ -123,6 +126,9 @@ final class ConvKernels {
     static Tensor backwardInput(CpuBackend be, Tensor gradOut, Tensor w, Shape inputShape,
             Conv2dParams p) {
         ConvGeometry g = ConvGeometry.of(inputShape, w.shape(), p);
+        if (g.depthwise() && DepthwiseChannelsLast.applies(gradOut)) {
+            return DepthwiseChannelsLast.backwardInput(be, g, gradOut, w);
+        }
         Tensor gx = be.empty(inputShape, gradOut.dtype());
         if (g.depthwise()) {
             DepthwiseConv.backwardInput(be, g, gradOut, w, gx);
@@ -170,6 +176,11 @@ final class ConvKernels {
             Conv2dParams p) {
         ConvGeometry g = ConvGeometry.of(x.shape(), weightShape, p);
         Tensor gw = be.empty(weightShape, x.dtype());
+        if (g.depthwise() && DepthwiseChannelsLast.applies(gradOut)
+                && DepthwiseChannelsLast.applies(x)) {
+            DepthwiseChannelsLast.backwardWeight(be, g, gradOut, x, gw);
+            return gw;
+        }
         if (g.depthwise()) {
             DepthwiseConv.backwardWeight(be, g, gradOut, x, gw);
             return gw;

@@ -22,15 +22,7 @@ abstract class DirectConvLoops {
             float[] out, int o, int plane);
 
     private static DirectConvLoops pick() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-            try {
-                Class<?> c = Class.forName("ed4j.tensor.cpu.DirectConvLoopsVector");
-                return (DirectConvLoops) c.getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                // fall back to the plain loops below
-            }
-        }
-        return new Plain();
+        return VectorLoops.pick(DirectConvLoops.class, "ed4j.tensor.cpu.DirectConvLoopsVector", Plain::new);
     }
 
     /** Outputs {@code [q0, q1)} one at a time; the vector loops finish their tails with it. */

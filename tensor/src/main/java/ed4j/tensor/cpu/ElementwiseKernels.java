@@ -83,6 +83,10 @@ final class ElementwiseKernels {
     // ---- unary -------------------------------------------------------------------------------
 
     static Tensor unary(CpuBackend be, UnaryOp op, Tensor x) {
+        if (x.dtype() == DType.FLOAT32 && !x.isContiguous() && transcendental(op)) {
+            // A copy costs far less than these functions computed in double, value by value.
+            x = x.contiguous();
+        }
         Tensor out = be.empty(x.shape(), x.dtype());
         if (x.dtype() == DType.FLOAT32 && x.isContiguous() && transcendental(op)) {
             float[] src = storage(x).floats();

@@ -47,22 +47,44 @@ abstract class FloatMath {
     static final float INV_SQRT2 = 0.70710678f;
     static final float INV_SQRT_2PI = 0.39894228f;
 
+    /**
+     * {@code y[yo + i] += a[ao + i] * x[xo + i]} for {@code i < n}, a product and a sum each
+     * rounded to float32 (no fused multiply-add), so both implementations agree bit for bit.
+     */
+    abstract void multiplyAdd(float[] a, int ao, float[] x, int xo, float[] y, int yo, int n);
+
+    /**
+     * One Adam step over a run of float32 parameters, in place, in the order of operations of
+     * {@link OptimizerKernels}: {@code g = grad + wd p}, {@code m = b1 m + c1 g},
+     * {@code v = b2 v + c2 g g}, {@code p -= step m / (sqrt(v) / bc + eps)}. Every operation is
+     * a correctly rounded float32 addition, product, quotient or square root, so the vector and
+     * scalar implementations agree bit for bit.
+     */
+    abstract void adam(float[] p, int po, float[] g, int go, float[] m, int mo, float[] v, int vo,
+            int n, AdamCoefficients c);
+
+    /** The float32 coefficients of one Adam step. */
+    record AdamCoefficients(float b1, float c1, float b2, float c2, float wd, float step,
+            float bc, float eps) {}
+
     /** Whether this implementation uses the Vector API. */
     abstract boolean vectorized();
 
+    /** One element of {@link #adam}; also the tail of the vector loop. */
+    static void adamOne(float[] p, int pi, float[] g, int gi, float[] m, int mi, float[] v,
+            int vi, AdamCoefficients c) {
+        float gr = g[gi] + c.wd() * p[pi];
+        float mn = m[mi] * c.b1() + c.c1() * gr;
+        float vn = v[vi] * c.b2() + c.c2() * gr * gr;
+        m[mi] = mn;
+        v[vi] = vn;
+        p[pi] -= c.step() * (mn / ((float) Math.sqrt(vn) / c.bc() + c.eps()));
+    }
+
     private static FloatMath pick() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-            try {
-                Class<?> c = Class.forName("ed4j.tensor.cpu.FloatMathVector");
-                FloatMath m = (FloatMath) c.getDeclaredConstructor().newInstance();
-                if (m.vectorized()) {
-                    return m;
-                }
-            } catch (ReflectiveOperationException | LinkageError e) {
-                // fall back to the scalar loops below
-            }
-        }
-        return new Scalar();
+        FloatMath m = VectorLoops.pick(FloatMath.class, "ed4j.tensor.cpu.FloatMathVector",
+                Scalar::new);
+        return m.vectorized() ? m : new Scalar();
     }
 
     /** Loops over {@link Math}. */
@@ -111,6 +133,21 @@ abstract class FloatMath {
                 float v = x[xo + i];
                 float e = (float) Math.exp(-0.5f * v * v);
                 y[yo + i] = phi(v, halfErfc(v)) + v * e * INV_SQRT_2PI;
+            }
+        }
+
+        @Override
+        void multiplyAdd(float[] a, int ao, float[] x, int xo, float[] y, int yo, int n) {
+            for (int i = 0; i < n; i++) {
+                y[yo + i] += a[ao + i] * x[xo + i];
+            }
+        }
+
+        @Override
+        void adam(float[] p, int po, float[] g, int go, float[] m, int mo, float[] v, int vo,
+                int n, AdamCoefficients c) {
+            for (int i = 0; i < n; i++) {
+                adamOne(p, po + i, g, go + i, m, mo + i, v, vo + i, c);
             }
         }
 

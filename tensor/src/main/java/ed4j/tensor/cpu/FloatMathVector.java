@@ -57,6 +57,39 @@ final class FloatMathVector extends FloatMath {
         return S.length() >= 8 && I.length() == S.length();
     }
 
+    @Override
+    void multiplyAdd(float[] a, int ao, float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += S.length()) {
+            FloatVector.fromArray(S, y, yo + i).add(FloatVector.fromArray(S, a, ao + i)
+                    .mul(FloatVector.fromArray(S, x, xo + i))).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] += a[ao + i] * x[xo + i];
+        }
+    }
+
+    @Override
+    void adam(float[] p, int po, float[] g, int go, float[] m, int mo, float[] v, int vo, int n,
+            AdamCoefficients c) {
+        int len = S.length();
+        int i = 0;
+        for (; i <= n - len; i += len) {
+            FloatVector pv = FloatVector.fromArray(S, p, po + i);
+            FloatVector gr = FloatVector.fromArray(S, g, go + i).add(pv.mul(c.wd()));
+            FloatVector mn = FloatVector.fromArray(S, m, mo + i).mul(c.b1()).add(gr.mul(c.c1()));
+            FloatVector vn = FloatVector.fromArray(S, v, vo + i).mul(c.b2())
+                    .add(gr.mul(c.c2()).mul(gr));
+            mn.intoArray(m, mo + i);
+            vn.intoArray(v, vo + i);
+            FloatVector den = vn.lanewise(VectorOperators.SQRT).div(c.bc()).add(c.eps());
+            pv.sub(mn.div(den).mul(c.step())).intoArray(p, po + i);
+        }
+        for (; i < n; i++) {
+            adamOne(p, po + i, g, go + i, m, mo + i, v, vo + i, c);
+        }
+    }
+
     /** {@code e^x} of one vector: NaN stays NaN, overflow gives infinity, underflow 0. */
     static FloatVector expV(FloatVector x) {
         VectorMask<Float> nan = x.test(VectorOperators.IS_NAN);

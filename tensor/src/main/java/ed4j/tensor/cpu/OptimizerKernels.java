@@ -6,7 +6,8 @@ import ed4j.tensor.Tensor;
 /**
  * Fused optimizer updates: one pass over parameter, gradient and state instead of a dozen
  * elementwise ops, each allocating a parameter-sized tensor. Float32 state is updated in float32
- * arithmetic in PyTorch's order of operations; chunks of the parameter run in parallel.
+ * arithmetic in PyTorch's order of operations (on vector units where the Vector API is present,
+ * bit for bit the scalar result); chunks of the parameter run in parallel.
  */
 final class OptimizerKernels {
 
@@ -26,24 +27,11 @@ final class OptimizerKernels {
             float[] g = ((CpuStorage) grad.storage()).floats();
             float[] ma = ((CpuStorage) m.storage()).floats();
             float[] va = ((CpuStorage) v.storage()).floats();
-            float b1 = (float) beta1;
-            float b2 = (float) beta2;
-            float c1 = (float) (1 - beta1);
-            float c2 = (float) (1 - beta2);
-            float wd = (float) weightDecay;
-            float ss = (float) stepSize;
-            float bc = (float) bc2Sqrt;
-            float ep = (float) eps;
-            be.parallel().forRange(n, GRAIN, (s, e) -> {
-                for (int i = s; i < e; i++) {
-                    float gi = g[og + i] + wd * p[op + i];
-                    float mi = ma[om + i] * b1 + c1 * gi;
-                    float vi = va[ov + i] * b2 + c2 * gi * gi;
-                    ma[om + i] = mi;
-                    va[ov + i] = vi;
-                    p[op + i] -= ss * (mi / ((float) Math.sqrt(vi) / bc + ep));
-                }
-            });
+            FloatMath.AdamCoefficients c = new FloatMath.AdamCoefficients((float) beta1,
+                    (float) (1 - beta1), (float) beta2, (float) (1 - beta2), (float) weightDecay,
+                    (float) stepSize, (float) bc2Sqrt, (float) eps);
+            be.parallel().forRange(n, GRAIN, (s, e) ->
+                    FloatMath.INSTANCE.adam(p, op + s, g, og + s, ma, om + s, va, ov + s, e - s, c));
         } else {
             double[] p = ((CpuStorage) param.storage()).doubles();
             double[] g = ((CpuStorage) grad.storage()).doubles();

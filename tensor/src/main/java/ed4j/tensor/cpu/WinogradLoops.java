@@ -38,15 +38,7 @@ abstract class WinogradLoops {
             float[] y01, float[] y10, float[] y11);
 
     private static WinogradLoops pick() {
-        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-            try {
-                Class<?> c = Class.forName("ed4j.tensor.cpu.WinogradLoopsVector");
-                return (WinogradLoops) c.getDeclaredConstructor().newInstance();
-            } catch (ReflectiveOperationException | LinkageError e) {
-                // fall back to the plain loops below
-            }
-        }
-        return new Plain();
+        return VectorLoops.pick(WinogradLoops.class, "ed4j.tensor.cpu.WinogradLoopsVector", Plain::new);
     }
 
     /** {@link #columns} for the tiles {@code [q0, span)}, one at a time. */

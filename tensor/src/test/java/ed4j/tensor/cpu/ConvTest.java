@@ -8,6 +8,7 @@ import ed4j.tensor.DType;
 import ed4j.tensor.Generator;
 import ed4j.tensor.Shape;
 import ed4j.tensor.Tensor;
+import ed4j.tensor.TensorCompare;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -231,6 +232,35 @@ class ConvTest {
             s += o[j] * g[j];
         }
         return s;
+    }
+
+    /**
+     * Depthwise convolutions of channels-last float32 operands (a token sequence viewed as a
+     * grid) take the channels-last loops, return channels-last results, and give the same bits
+     * on any thread count; their values are checked against the reference above.
+     */
+    @Test
+    void channelsLastDepthwiseStaysChannelsLastOnAnyThreadCount() {
+        int[] c = {2, 70, 6, 5, 70, 3, 3, 1, 1, 1, 1, 1, 1, 70};
+        Generator gen = new Generator(81);
+        Tensor x = channelsLast(Naive.uniform(gen, DType.FLOAT32, 2, 70, 6, 5));
+        Tensor w = Naive.uniform(gen, DType.FLOAT32, 70, 1, 3, 3);
+        Tensor b = Naive.uniform(gen, DType.FLOAT32, 70);
+        Tensor gy = channelsLast(Naive.uniform(gen, DType.FLOAT32, 2, 70, 6, 5));
+        CpuBackend one = KernelTestSupport.ONE_THREAD;
+        CpuBackend five = KernelTestSupport.FIVE_THREADS;
+        Tensor y = five.conv2d(x, w, b, params(c));
+        Tensor gx = five.conv2dBackwardInput(gy, w, x.shape(), params(c));
+        assertEquals(1, y.stride(1), "forward output is channels-last");
+        assertEquals(1, gx.stride(1), "input gradient is channels-last");
+        assertArrayEquals(one.conv2d(x, w, b, params(c)).toFloatArray(), y.toFloatArray());
+        assertArrayEquals(one.conv2dBackwardInput(gy, w, x.shape(), params(c)).toFloatArray(),
+                gx.toFloatArray());
+        // 70 channels: a full block of 64 and a partial one.
+        assertArrayEquals(one.conv2dBackwardWeight(gy, x, w.shape(), params(c)).toFloatArray(),
+                five.conv2dBackwardWeight(gy, x, w.shape(), params(c)).toFloatArray());
+        TensorCompare.assertClose("forward against the plane-by-plane loops", y,
+                BE.conv2d(x.contiguous(), w, b, params(c)), 1e-5, 1e-5);
     }
 
     @Test

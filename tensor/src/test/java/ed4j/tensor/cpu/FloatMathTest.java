@@ -1,5 +1,6 @@
 package ed4j.tensor.cpu;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -63,6 +64,78 @@ class FloatMathTest {
                         "gelu'(" + x[i] + ")");
             }
         }
+    }
+
+    @Test
+    void adamStepsAgreeBitForBitWithTheScalarLoop() {
+        Generator gen = new Generator(9);
+        int n = 1003;
+        float[][] start = new float[4][n + 5];
+        for (float[] a : start) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (float) gen.nextGaussian();
+            }
+        }
+        for (int i = 0; i < start[3].length; i++) {
+            start[3][i] = Math.abs(start[3][i]) * 1e-3f; // v >= 0
+        }
+        FloatMath.AdamCoefficients c = new FloatMath.AdamCoefficients(0.9f, 0.1f, 0.999f,
+                0.001f, 0.01f, 1e-3f / 0.1f, 0.0316f, 1e-8f);
+        float[][] vec = copy(start);
+        float[][] sca = copy(start);
+        // Offsets that differ per array, and a length with a tail past every vector width.
+        FloatMath.INSTANCE.adam(vec[0], 1, vec[1], 3, vec[2], 0, vec[3], 5, n, c);
+        SCALAR.adam(sca[0], 1, sca[1], 3, sca[2], 0, sca[3], 5, n, c);
+        for (int k = 0; k < 4; k++) {
+            for (int i = 0; i < n + 5; i++) {
+                assertEquals(Float.floatToIntBits(sca[k][i]), Float.floatToIntBits(vec[k][i]),
+                        "array " + k + " at " + i);
+            }
+        }
+        // The step did move the parameters it covers, and only those.
+        assertEquals(start[0][0], vec[0][0]);
+        assertTrue(vec[0][1] != start[0][1]);
+        // One element against the rule written out in double, to float32 rounding.
+        double g = start[1][3] + 0.01 * start[0][1];
+        double m = 0.9 * start[2][0] + 0.1 * g;
+        double v = 0.999 * start[3][5] + 0.001 * g * g;
+        double p = start[0][1] - 1e-2 * m / (Math.sqrt(v) / 0.0316 + 1e-8);
+        assertEquals(p, vec[0][1], 1e-5 * Math.max(1, Math.abs(p)));
+        assertEquals(m, vec[2][0], 1e-6);
+    }
+
+    @Test
+    void multiplyAddAgreesBitForBitWithTheScalarLoop() {
+        Generator gen = new Generator(10);
+        int n = 77;
+        float[] a = new float[n + 3];
+        float[] x = new float[n + 1];
+        float[] y = new float[n + 2];
+        for (int i = 0; i < y.length; i++) {
+            y[i] = (float) gen.nextGaussian();
+        }
+        for (int i = 0; i < a.length; i++) {
+            a[i] = (float) gen.nextGaussian();
+        }
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) gen.nextGaussian();
+        }
+        float[] yv = y.clone();
+        float[] ys = y.clone();
+        FloatMath.INSTANCE.multiplyAdd(a, 3, x, 1, yv, 2, n);
+        SCALAR.multiplyAdd(a, 3, x, 1, ys, 2, n);
+        assertArrayEquals(ys, yv);
+        assertEquals(y[0], yv[0]);
+        assertEquals(y[2] + a[3] * x[1], yv[2]);
+        assertEquals(y[n + 1] + a[n + 2] * x[n], yv[n + 1]);
+    }
+
+    private static float[][] copy(float[][] a) {
+        float[][] c = new float[a.length][];
+        for (int i = 0; i < a.length; i++) {
+            c[i] = a[i].clone();
+        }
+        return c;
     }
 
     private interface Op {
