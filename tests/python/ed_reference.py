@@ -236,15 +236,19 @@ def losses(model, out, tokens, corr, l1=0.5, l2=0.5):
     return loss1, loss2, terms
 
 
-def published_step(models, optimizer, level_tokens, refs, l1=0.5, l2=0.5):
+def published_step(models, optimizer, level_tokens, refs, l1=0.5, l2=0.5, one_pass=False):
     """One batch of the published loop: per level zero grads, two backward passes, one Adam
-    step over both levels' parameters."""
+    step over both levels' parameters. one_pass=True backpropagates loss1 + loss2 once
+    instead, which gives the same gradients up to rounding."""
     for lvl, model in enumerate(models):
         out, corr = model(level_tokens[lvl], refs[lvl])
         loss1, loss2, _ = losses(model, out, level_tokens[lvl], corr, l1, l2)
         optimizer.zero_grad(set_to_none=False)
-        loss1.backward(retain_graph=True)
-        loss2.backward()
+        if one_pass:
+            (loss1 + loss2).backward()
+        else:
+            loss1.backward(retain_graph=True)
+            loss2.backward()
         optimizer.step()
 
 

@@ -114,6 +114,39 @@ class EdParityTest {
         }
     }
 
+    /**
+     * The training step backpropagates {@code loss1 + loss2} in one pass; its gradients are those
+     * of PyTorch's two passes (the published loop), to the same tolerance.
+     */
+    @Test
+    void onePassOverBothLossesGivesTheGradientsOfTwoPasses() {
+        for (int lvl = 0; lvl < 2; lvl++) {
+            String p = "one pass, level " + lvl + ": ";
+            EdModel m = model(lvl);
+            Variable in = Variable.constant(Features.tokens(arrays.get("test.level" + lvl)));
+            EdModel.Output o = m.forward(in, arrays.get("ref.level" + lvl));
+            EdLoss.Terms t = EdLoss.compute(o, in, m.config(), 0.5, 0.5);
+            t.loss1().add(t.loss2()).backward();
+            Map<String, Tensor> grads = prefixed("grad.level" + lvl + ".");
+            int compared = 0;
+            for (Map.Entry<String, Variable> e : m.namedParameters().entrySet()) {
+                Tensor expected = grads.get(e.getKey());
+                if (expected == null) {
+                    assertTrue(!e.getValue().hasGrad(),
+                            "PyTorch gives " + e.getKey() + " no gradient, the engine does");
+                    continue;
+                }
+                if (e.getKey().endsWith("key_projection.bias")) {
+                    continue;
+                }
+                assertRelativeL2(p + "gradient of " + e.getKey(), e.getValue().grad(), expected,
+                        1e-3);
+                compared++;
+            }
+            assertTrue(compared > 20, "compared only " + compared + " gradients");
+        }
+    }
+
     @Test
     void scoresAndAnomalyMapMatch() {
         List<Tensor> scores = new ArrayList<>();
