@@ -190,9 +190,10 @@ public final class ClassTrainer {
         }
         adam.loadStateDict(c.optimizerState());
         // NOTE: the published loop zeroes gradients instead of dropping them, so every parameter
-        // that was ever updated still holds a (zero) gradient and keeps moving by its momentum
-        // when the other level steps. Recreate those zero gradients so that a resumed run
-        // continues exactly.
+        // that was ever updated keeps moving by its momentum when the other level steps (the
+        // optimizer steps a gradient that zeroGrad released as zero). A new process has no
+        // gradients: give each parameter with optimizer state a zero one, which the first
+        // zeroGrad turns into that state, so that a resumed run continues exactly.
         for (Map.Entry<String, ed4j.autograd.Variable> e : adam.params().entrySet()) {
             if (c.optimizerState().containsKey(e.getKey() + ".step")) {
                 e.getValue().setGrad(e.getValue().data().zerosLike());

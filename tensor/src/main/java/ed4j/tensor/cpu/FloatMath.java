@@ -1,12 +1,13 @@
 package ed4j.tensor.cpu;
 
 /**
- * Transcendental functions over runs of float32 values, the cost that dominates softmax, the
- * prior-divergence kernel and elementwise exp/log. With the incubating Vector API present
- * ({@code --add-modules jdk.incubator.vector}) they run on vector units through the JDK's
- * short-vector math library (about 0.6 ns per value against 10-18 ns for scalar
- * {@link Math#log} and {@link Math#exp} on this project's test machine; results within one ulp
- * of float32); otherwise scalar loops over {@link Math} compute them, rounded once.
+ * Loops over runs of float32 values: transcendental functions, the cost that dominates softmax,
+ * the prior-divergence kernel and elementwise exp/log; and two loops of plain arithmetic that
+ * the JIT does not vectorize by itself, a multiply-add and Adam's update. With the incubating
+ * Vector API present ({@code --add-modules jdk.incubator.vector}) they run on vector units, the
+ * functions as polynomials within a few float32 ulps ({@code FloatMathVector}; 0.6-4 ns per
+ * value on the project's test machines against 10-18 ns for scalar {@link Math#log} and
+ * {@link Math#exp}); otherwise scalar loops over {@link Math} compute them, rounded once.
  */
 abstract class FloatMath {
 

@@ -10,10 +10,12 @@ import ed4j.tensor.Tensor;
  * <p>Shapes: B batch, H heads, L tokens on an {@code h x w} grid; a row is one {@code (b, h, i)}.
  * The prior of query token {@code i = (ri, ci)} factorises over the grid:
  * {@code P_ij = ey[rj] ex[cj] / (sum ey * sum ex)} with {@code ey[r] = exp(-(ri - r)^2 a)} and
- * {@code ex[c] = exp(-(ci - c)^2 b)}, so a row costs {@code h + w} exponentials, not {@code L},
- * and the (B, H, L, L) tensors of the prior, its normalisation and the logarithms that a
- * composite would allocate (and keep for backward) never exist. The backward pass recomputes P.
- * Rows run in parallel; each row is summed in double, in a fixed order.
+ * {@code ex[c] = exp(-(ci - c)^2 b)}, so a row costs two exponentials (see {@link #gaussian}),
+ * not {@code L}, and the (B, H, L, L) tensors of the prior, its normalisation and the logarithms
+ * that a composite would allocate (and keep for backward) never exist. The backward pass
+ * recomputes P. Rows run in parallel, each in a fixed order: float64 rows in double throughout;
+ * float32 rows with the prior rounded to float32, the elementwise terms in float32 lanes
+ * ({@link PriorRows}) and the row sums in double.
  *
  * <pre>
  * d KL(P,A)/dA_j = -P_j / (A_j + eps)
