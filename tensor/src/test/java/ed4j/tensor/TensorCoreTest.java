@@ -150,6 +150,65 @@ class TensorCoreTest {
         }
     }
 
+    /**
+     * Median, max and min along every dim of a 3-d tensor and of a transposed view, against the
+     * rows gathered by hand: the lower middle value and the first position holding it (ties
+     * drawn from a few integers), the first extreme.
+     */
+    @Test
+    void indexReductionsAlongEveryDim() {
+        Generator g = new Generator(12);
+        float[] ints = new float[4 * 6 * 5];
+        for (int i = 0; i < ints.length; i++) {
+            ints[i] = g.nextInt(5);
+        }
+        Tensor base = Tensor.of(ints, 4, 6, 5);
+        for (Tensor x : new Tensor[] {base, base.transpose(0, 2)}) {
+            for (int dim = 0; dim < 3; dim++) {
+                Tensor.ValuesIndices med = x.median(dim, true);
+                Tensor.ValuesIndices max = x.max(dim, false);
+                Tensor.ValuesIndices min = x.min(dim, false);
+                int[] shape = x.shape().toArray();
+                int n = shape[dim];
+                int k = 0;
+                for (int i = 0; i < shape[0] * shape[1] * shape[2] / n; i++, k++) {
+                    int[] at = new int[3];
+                    for (int d = 2, rest = i; d >= 0; d--) {
+                        if (d != dim) {
+                            at[d] = rest % shape[d];
+                            rest /= shape[d];
+                        }
+                    }
+                    double[] row = new double[n];
+                    for (int j = 0; j < n; j++) {
+                        at[dim] = j;
+                        row[j] = x.get(at);
+                    }
+                    double[] sorted = row.clone();
+                    java.util.Arrays.sort(sorted);
+                    double lower = sorted[(n - 1) / 2];
+                    String where = "dim " + dim + " row " + i;
+                    assertEquals(lower, med.values().toDoubleArray()[k], where);
+                    assertEquals(firstIndex(row, lower), med.indices().toLongArray()[k], where);
+                    assertEquals(sorted[n - 1], max.values().toDoubleArray()[k], where);
+                    assertEquals(firstIndex(row, sorted[n - 1]), max.indices().toLongArray()[k]);
+                    assertEquals(firstIndex(row, sorted[0]), min.indices().toLongArray()[k]);
+                }
+                shape[dim] = 1;
+                assertArrayEquals(shape, med.values().shape().toArray());
+            }
+        }
+    }
+
+    private static int firstIndex(double[] row, double v) {
+        for (int j = 0; j < row.length; j++) {
+            if (row[j] == v) {
+                return j;
+            }
+        }
+        return -1;
+    }
+
     @Test
     void softmaxAlongAnyDim() {
         Generator g = new Generator(1);
