@@ -15,8 +15,8 @@ import java.util.Map;
  * gradients zeroed, {@code loss1} backpropagated keeping the graph, then {@code loss2} (so the
  * reconstruction term counts twice), then one optimizer step over the parameters of all levels;
  * two steps per batch for two levels. The two backward passes are taken as one pass over
- * {@code loss1 + loss2}, whose gradients are their sum. {@link Mode#JOINT} sums both losses of all levels and takes
- * one step.
+ * {@code loss1 + loss2}, whose gradients are their sum. {@link Mode#JOINT} sums both losses of
+ * all levels and takes one step.
  */
 public final class TrainStep {
 

@@ -2,8 +2,8 @@ package ed4j.nn.optim;
 
 import ed4j.autograd.GradMode;
 import ed4j.autograd.Variable;
-import ed4j.tensor.Tensor;
 import ed4j.tensor.Shape;
+import ed4j.tensor.Tensor;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

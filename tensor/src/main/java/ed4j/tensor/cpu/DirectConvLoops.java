@@ -22,7 +22,8 @@ abstract class DirectConvLoops {
             float[] out, int o, int plane);
 
     private static DirectConvLoops pick() {
-        return VectorLoops.pick(DirectConvLoops.class, "ed4j.tensor.cpu.DirectConvLoopsVector", Plain::new);
+        return VectorLoops.pick(DirectConvLoops.class, "ed4j.tensor.cpu.DirectConvLoopsVector",
+                Plain::new);
     }
 
     /** Outputs {@code [q0, q1)} one at a time; the vector loops finish their tails with it. */

@@ -30,8 +30,8 @@ final class OptimizerKernels {
             FloatMath.AdamCoefficients c = new FloatMath.AdamCoefficients((float) beta1,
                     (float) (1 - beta1), (float) beta2, (float) (1 - beta2), (float) weightDecay,
                     (float) stepSize, (float) bc2Sqrt, (float) eps);
-            be.parallel().forRange(n, GRAIN, (s, e) ->
-                    FloatMath.INSTANCE.adam(p, op + s, g, og + s, ma, om + s, va, ov + s, e - s, c));
+            be.parallel().forRange(n, GRAIN, (s, e) -> FloatMath.INSTANCE.adam(p, op + s, g,
+                    og + s, ma, om + s, va, ov + s, e - s, c));
         } else {
             double[] p = ((CpuStorage) param.storage()).doubles();
             double[] g = ((CpuStorage) grad.storage()).doubles();

@@ -38,7 +38,8 @@ abstract class WinogradLoops {
             float[] y01, float[] y10, float[] y11);
 
     private static WinogradLoops pick() {
-        return VectorLoops.pick(WinogradLoops.class, "ed4j.tensor.cpu.WinogradLoopsVector", Plain::new);
+        return VectorLoops.pick(WinogradLoops.class, "ed4j.tensor.cpu.WinogradLoopsVector",
+                Plain::new);
     }
 
     /** {@link #columns} for the tiles {@code [q0, span)}, one at a time. */
