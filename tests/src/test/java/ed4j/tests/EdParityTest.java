@@ -97,21 +97,32 @@ class EdParityTest {
                     arrays.get(p + "term." + names.get(k)), 1e-5, 1e-4));
             t.loss1().backward(true);
             t.loss2().backward();
-            Map<String, Tensor> grads = prefixed("grad.level" + lvl + ".");
-            for (Map.Entry<String, Variable> e : m.namedParameters().entrySet()) {
-                Tensor expected = grads.get(e.getKey());
-                if (expected == null) {
-                    assertTrue(!e.getValue().hasGrad(),
-                            "PyTorch gives " + e.getKey() + " no gradient, the engine does");
-                    continue;
-                }
-                if (e.getKey().endsWith("key_projection.bias")) {
-                    continue; // zero in exact arithmetic: rounding noise on both sides
-                }
-                assertRelativeL2(p + "gradient of " + e.getKey(), e.getValue().grad(), expected,
-                        1e-3);
-            }
+            assertGradientsMatch(p, m, lvl);
         }
+    }
+
+    /**
+     * The gradients of every parameter of {@code m} against PyTorch's after its two backward
+     * passes; returns how many were compared.
+     */
+    private static int assertGradientsMatch(String what, EdModel m, int lvl) {
+        Map<String, Tensor> grads = prefixed("grad.level" + lvl + ".");
+        int compared = 0;
+        for (Map.Entry<String, Variable> e : m.namedParameters().entrySet()) {
+            Tensor expected = grads.get(e.getKey());
+            if (expected == null) {
+                assertTrue(!e.getValue().hasGrad(),
+                        "PyTorch gives " + e.getKey() + " no gradient, the engine does");
+                continue;
+            }
+            if (e.getKey().endsWith("key_projection.bias")) {
+                continue; // zero in exact arithmetic: rounding noise on both sides
+            }
+            assertRelativeL2(what + "gradient of " + e.getKey(), e.getValue().grad(), expected,
+                    1e-3);
+            compared++;
+        }
+        return compared;
     }
 
     /**
@@ -127,22 +138,7 @@ class EdParityTest {
             EdModel.Output o = m.forward(in, arrays.get("ref.level" + lvl));
             EdLoss.Terms t = EdLoss.compute(o, in, m.config(), 0.5, 0.5);
             t.loss1().add(t.loss2()).backward();
-            Map<String, Tensor> grads = prefixed("grad.level" + lvl + ".");
-            int compared = 0;
-            for (Map.Entry<String, Variable> e : m.namedParameters().entrySet()) {
-                Tensor expected = grads.get(e.getKey());
-                if (expected == null) {
-                    assertTrue(!e.getValue().hasGrad(),
-                            "PyTorch gives " + e.getKey() + " no gradient, the engine does");
-                    continue;
-                }
-                if (e.getKey().endsWith("key_projection.bias")) {
-                    continue;
-                }
-                assertRelativeL2(p + "gradient of " + e.getKey(), e.getValue().grad(), expected,
-                        1e-3);
-                compared++;
-            }
+            int compared = assertGradientsMatch(p, m, lvl);
             assertTrue(compared > 20, "compared only " + compared + " gradients");
         }
     }
