@@ -51,78 +51,73 @@ final class DepthwiseChannelsLast {
     /** {@code conv2d(x, w) + bias} (bias may be null) for a channels-last x; channels-last out. */
     static Tensor forward(CpuBackend be, ConvGeometry g, Tensor x, Tensor w, Tensor bias) {
         int c = g.cin();
-        float[] wt = tapsMajor(w, c, g.kh() * g.kw());
-        float[] bv = bias == null ? new float[c] : bias.to(DType.FLOAT32).toFloatArray();
-        float[] in = ((CpuStorage) x.storage()).floats();
-        int xo = x.offset();
-        int xs0 = g.h() * g.w() * c;
         Tensor out = allocate(be, g.n(), c, g.oh(), g.ow());
-        float[] o = ((CpuStorage) out.storage()).floats();
-        int rowLen = g.ow() * c;
-        be.parallel().forRange(g.n() * g.oh(), Math.max(1, 8192 / rowLen), (s, e) -> {
-            for (int row = s; row < e; row++) {
-                int img = row / g.oh();
-                int oy = row % g.oh();
-                for (int ox = 0; ox < g.ow(); ox++) {
-                    int dst = (row * g.ow() + ox) * c;
-                    System.arraycopy(bv, 0, o, dst, c);
-                    for (int ky = 0; ky < g.kh(); ky++) {
-                        int iy = oy * g.sh() - g.ph() + ky * g.dh();
-                        if (iy < 0 || iy >= g.h()) {
-                            continue;
-                        }
-                        for (int kx = 0; kx < g.kw(); kx++) {
-                            int ix = ox * g.sw() - g.pw() + kx * g.dw();
-                            if (ix < 0 || ix >= g.w()) {
-                                continue;
-                            }
-                            axpy(wt, (ky * g.kw() + kx) * c, in,
-                                    xo + img * xs0 + (iy * g.w() + ix) * c, o, dst, c);
-                        }
-                    }
-                }
-            }
-        });
+        float[] init = bias == null ? new float[c] : bias.to(DType.FLOAT32).toFloatArray();
+        // Output (oy, ox) reads input (oy sh - ph + ky dh, ox sw - pw + kx dw).
+        gather(be, g, g.oh(), g.ow(), init, tapsMajor(w, c, g.kh() * g.kw()), x,
+                g.h() * g.w() * c, ((CpuStorage) out.storage()).floats(), (oy, ox, ky, kx) -> {
+                    int iy = oy * g.sh() - g.ph() + ky * g.dh();
+                    int ix = ox * g.sw() - g.pw() + kx * g.dw();
+                    return iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w() ? -1 : iy * g.w() + ix;
+                });
         return out;
     }
 
     /** The input gradient, channels-last, from a channels-last gradOut. */
     static Tensor backwardInput(CpuBackend be, ConvGeometry g, Tensor gradOut, Tensor w) {
         int c = g.cin();
-        float[] wt = tapsMajor(w, c, g.kh() * g.kw());
-        float[] gy = ((CpuStorage) gradOut.storage()).floats();
-        int go = gradOut.offset();
-        int gs0 = g.oh() * g.ow() * c;
         Tensor gx = allocate(be, g.n(), c, g.h(), g.w());
-        float[] gi = ((CpuStorage) gx.storage()).floats();
-        int rowLen = g.w() * c;
-        be.parallel().forRange(g.n() * g.h(), Math.max(1, 8192 / rowLen), (s, e) -> {
+        // Input (iy, ix) receives from the outputs that read it: oy = (iy + ph - ky dh) / sh.
+        gather(be, g, g.h(), g.w(), new float[c], tapsMajor(w, c, g.kh() * g.kw()), gradOut,
+                g.oh() * g.ow() * c, ((CpuStorage) gx.storage()).floats(), (iy, ix, ky, kx) -> {
+                    int ty = iy + g.ph() - ky * g.dh();
+                    int tx = ix + g.pw() - kx * g.dw();
+                    if (ty < 0 || tx < 0 || ty % g.sh() != 0 || tx % g.sw() != 0) {
+                        return -1;
+                    }
+                    int oy = ty / g.sh();
+                    int ox = tx / g.sw();
+                    return oy >= g.oh() || ox >= g.ow() ? -1 : oy * g.ow() + ox;
+                });
+        return gx;
+    }
+
+    /** Where tap {@code (ky, kx)} of destination {@code (y, x)} reads its source grid. */
+    private interface Taps {
+        /** The source position {@code row * width + col}, or -1 where the tap reads padding. */
+        int source(int y, int x, int ky, int kx);
+    }
+
+    /**
+     * Fills the channels-last {@code (N, rows, cols, C)} array {@code dst}: each position starts
+     * from {@code init} and adds, tap by tap in {@code (ky, kx)} order, the tap's weights times
+     * the channels of the source position that {@code taps} names. Rows of positions run in
+     * parallel; {@code src} is channels-last with {@code srcImage} floats per image.
+     */
+    private static void gather(CpuBackend be, ConvGeometry g, int rows, int cols, float[] init,
+            float[] wt, Tensor src, int srcImage, float[] dst, Taps taps) {
+        int c = init.length;
+        float[] in = ((CpuStorage) src.storage()).floats();
+        int so = src.offset();
+        be.parallel().forRange(g.n() * rows, Math.max(1, 8192 / (cols * c)), (s, e) -> {
             for (int row = s; row < e; row++) {
-                int img = row / g.h();
-                int iy = row % g.h();
-                for (int ix = 0; ix < g.w(); ix++) {
-                    int dst = (row * g.w() + ix) * c;
-                    java.util.Arrays.fill(gi, dst, dst + c, 0f);
-                    // Output (oy, ox) reads input (oy sh - ph + ky dh, ox sw - pw + kx dw).
+                int img = row / rows;
+                int y = row % rows;
+                for (int x = 0; x < cols; x++) {
+                    int d = (row * cols + x) * c;
+                    System.arraycopy(init, 0, dst, d, c);
                     for (int ky = 0; ky < g.kh(); ky++) {
-                        int ty = iy + g.ph() - ky * g.dh();
-                        if (ty < 0 || ty % g.sh() != 0 || ty / g.sh() >= g.oh()) {
-                            continue;
-                        }
                         for (int kx = 0; kx < g.kw(); kx++) {
-                            int tx = ix + g.pw() - kx * g.dw();
-                            if (tx < 0 || tx % g.sw() != 0 || tx / g.sw() >= g.ow()) {
-                                continue;
+                            int at = taps.source(y, x, ky, kx);
+                            if (at >= 0) {
+                                FloatMath.INSTANCE.multiplyAdd(wt, (ky * g.kw() + kx) * c, in,
+                                        so + img * srcImage + at * c, dst, d, c);
                             }
-                            axpy(wt, (ky * g.kw() + kx) * c, gy,
-                                    go + img * gs0 + (ty / g.sh() * g.ow() + tx / g.sw()) * c,
-                                    gi, dst, c);
                         }
                     }
                 }
             }
         });
-        return gx;
     }
 
     /** The weight gradient (C, 1, kH, kW), contiguous, from channels-last gradOut and x. */
@@ -174,10 +169,5 @@ final class DepthwiseChannelsLast {
                 }
             }
         });
-    }
-
-    /** {@code y[yo + j] += a[ao + j] * x[xo + j]} for {@code j < n}. */
-    private static void axpy(float[] a, int ao, float[] x, int xo, float[] y, int yo, int n) {
-        FloatMath.INSTANCE.multiplyAdd(a, ao, x, xo, y, yo, n);
     }
 }
