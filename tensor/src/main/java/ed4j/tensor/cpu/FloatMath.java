@@ -2,11 +2,11 @@ package ed4j.tensor.cpu;
 
 /**
  * Loops over runs of float32 values: transcendental functions, the cost that dominates softmax,
- * the prior-divergence kernel and elementwise exp/log; and two loops of plain arithmetic that
- * the JIT does not vectorize by itself, a multiply-add and Adam's update. With the incubating
- * Vector API present ({@code --add-modules jdk.incubator.vector}) they run on vector units, the
- * functions as polynomials within a few float32 ulps ({@code FloatMathVector}; 0.6-4 ns per
- * value on the project's test machines against 10-18 ns for scalar {@link Math#log} and
+ * the prior-divergence kernel and elementwise exp/log; and loops of plain arithmetic that the
+ * JIT does not vectorize by itself: a maximum, a multiply-add and Adam's update. With the
+ * incubating Vector API present ({@code --add-modules jdk.incubator.vector}) they run on vector
+ * units, the functions as polynomials within a few float32 ulps ({@code FloatMathVector}; 0.6-4
+ * ns per value on the project's test machines against 10-18 ns for scalar {@link Math#log} and
  * {@link Math#exp}); otherwise scalar loops over {@link Math} compute them, rounded once.
  */
 abstract class FloatMath {
@@ -47,6 +47,12 @@ abstract class FloatMath {
     static final float GA5 = 1.061405429f;
     static final float INV_SQRT2 = 0.70710678f;
     static final float INV_SQRT_2PI = 0.39894228f;
+
+    /**
+     * The largest {@code scale * x[xo + i]} for {@code i < n} as {@link Math#max} finds it (NaN
+     * if any is NaN), negative infinity for {@code n == 0}; exact, so in any order the same.
+     */
+    abstract float scaledMax(float[] x, int xo, float scale, int n);
 
     /**
      * {@code y[yo + i] += a[ao + i] * x[xo + i]} for {@code i < n}, a product and a sum each
@@ -135,6 +141,15 @@ abstract class FloatMath {
                 float e = (float) Math.exp(-0.5f * v * v);
                 y[yo + i] = phi(v, halfErfc(v)) + v * e * INV_SQRT_2PI;
             }
+        }
+
+        @Override
+        float scaledMax(float[] x, int xo, float scale, int n) {
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                max = Math.max(max, scale * x[xo + i]);
+            }
+            return max;
         }
 
         @Override

@@ -58,6 +58,32 @@ final class FloatMathVector extends FloatMath {
     }
 
     @Override
+    float scaledMax(float[] x, int xo, float scale, int n) {
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (int ub = S.loopBound(n); i < ub; i += S.length()) {
+            acc = acc.max(FloatVector.fromArray(S, x, xo + i).mul(scale));
+        }
+        float max = Float.NEGATIVE_INFINITY;
+        for (int l = 0; l < S.length(); l++) {
+            max = Math.max(max, acc.lane(l));
+        }
+        for (; i < n; i++) {
+            max = Math.max(max, scale * x[xo + i]);
+        }
+        return max;
+    }
+
+    /** The lanes of {@code v} added in double, in lane order ({@code reduceLanes} has none). */
+    static double lanes(FloatVector v) {
+        double s = 0;
+        for (int l = 0; l < S.length(); l++) {
+            s += v.lane(l);
+        }
+        return s;
+    }
+
+    @Override
     void multiplyAdd(float[] a, int ao, float[] x, int xo, float[] y, int yo, int n) {
         int i = 0;
         for (int ub = S.loopBound(n); i < ub; i += S.length()) {

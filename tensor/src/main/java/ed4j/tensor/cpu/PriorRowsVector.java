@@ -34,9 +34,9 @@ final class PriorRowsVector extends PriorRows {
             klAp = klAp.sub(av.mul(d));
             ent = ent.sub(av.mul(lav));
         }
-        out[0] = lanes(klPa);
-        out[1] = lanes(klAp);
-        out[2] = lanes(ent);
+        out[0] = FloatMathVector.lanes(klPa);
+        out[1] = FloatMathVector.lanes(klAp);
+        out[2] = FloatMathVector.lanes(ent);
         termsFrom(j, a, ao, p, la, lp, n, out);
     }
 
@@ -67,15 +67,7 @@ final class PriorRowsVector extends PriorRows {
             gp.intoArray(gP, j);
             dot = dot.add(gp.mul(pv));
         }
-        return lanes(dot) + gradientsFrom(j, a, ao, p, la, lp, n, eps, g, go, gA, gao, gP);
-    }
-
-    /** The lanes of {@code v} added in double, in lane order. */
-    private static double lanes(FloatVector v) {
-        double s = 0;
-        for (int i = 0; i < S.length(); i++) {
-            s += v.lane(i);
-        }
-        return s;
+        return FloatMathVector.lanes(dot)
+                + gradientsFrom(j, a, ao, p, la, lp, n, eps, g, go, gA, gao, gP);
     }
 }

@@ -105,6 +105,31 @@ class FloatMathTest {
     }
 
     @Test
+    void scaledMaxAgreesWithTheScalarLoop() {
+        Generator gen = new Generator(13);
+        int n = 1029;
+        float[] x = new float[n + 2];
+        float[] b = new float[n + 1];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (3 * gen.nextGaussian());
+        }
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (float) gen.nextGaussian();
+        }
+        x[700] = 11f; // the maximum, in the vector part
+        for (FloatMath m : new FloatMath[] {FloatMath.INSTANCE, SCALAR}) {
+            assertEquals(11f * 0.5f, m.scaledMax(x, 2, 0.5f, n), 0f);
+            assertEquals(Float.NEGATIVE_INFINITY, m.scaledMax(x, 2, 0.5f, 0));
+        }
+        float[] nan = x.clone();
+        nan[n - 1] = Float.NaN; // in the scalar tail
+        assertTrue(Float.isNaN(FloatMath.INSTANCE.scaledMax(nan, 2, 1f, n)));
+        nan = x.clone();
+        nan[5] = Float.NaN; // in a vector
+        assertTrue(Float.isNaN(FloatMath.INSTANCE.scaledMax(nan, 2, 1f, n)));
+    }
+
+    @Test
     void multiplyAddAgreesBitForBitWithTheScalarLoop() {
         Generator gen = new Generator(10);
         int n = 77;
