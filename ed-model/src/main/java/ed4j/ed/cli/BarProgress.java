@@ -29,7 +29,14 @@ final class BarProgress implements Progress {
         if (interactive) {
             b.setUpdateIntervalMillis(500);
         } else {
-            b.setConsumer(new DelegatingProgressBarConsumer(LOG::info))
+            // On close the bar renders its last state once more: log a line only when it changed.
+            String[] last = {null};
+            b.setConsumer(new DelegatingProgressBarConsumer(line -> {
+                        if (!line.equals(last[0])) {
+                            last[0] = line;
+                            LOG.info(line);
+                        }
+                    }))
                     .setUpdateIntervalMillis((int) Duration.ofSeconds(15).toMillis());
         }
         ProgressBar bar = b.build();
