@@ -70,10 +70,17 @@ final class DataOptions {
 
     /** The requested classes, or every class found under the root. */
     List<String> classes() throws IOException {
+        DatasetLayout layout = layout();
         if (classNames != null && !classNames.isEmpty()) {
+            for (String name : classNames) {
+                if (!layout.classes().isEmpty() && !layout.classes().contains(name)) {
+                    throw new IllegalArgumentException("--class-name '" + name + "' is not a "
+                            + dataset + " class; its classes are " + layout.classes()
+                            + "; for other class names in the same layout use --dataset folder");
+                }
+            }
             return classNames;
         }
-        DatasetLayout layout = layout();
         if (!layout.classes().isEmpty()) {
             List<String> present = AnomalyDataset.classesFound(root());
             List<String> known = layout.classes().stream().filter(present::contains).toList();

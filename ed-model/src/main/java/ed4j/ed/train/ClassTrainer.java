@@ -52,7 +52,8 @@ public final class ClassTrainer {
     private final TrainConfig cfg;
     private final int inputSize;
     private final Progress progress;
-    private long cacheBudgetBytes = 2L << 30;
+    /** A quarter of the heap bound, at most 2 GiB: the step and the loaders need the rest. */
+    private long cacheBudgetBytes = Math.min(2L << 30, Runtime.getRuntime().maxMemory() / 4);
     private int workers = 1;
 
     public ClassTrainer(FeatureExtractor extractor, TrainConfig cfg, int inputSize,
@@ -68,7 +69,10 @@ public final class ClassTrainer {
         this.progress = progress;
     }
 
-    /** Heap bytes of cached features before the cache spills to disk. */
+    /**
+     * Heap bytes of cached features before the cache spills to disk; by default a quarter of the
+     * heap bound ({@code -Xmx}), at most 2 GiB.
+     */
     public ClassTrainer cacheBudget(long bytes) {
         this.cacheBudgetBytes = bytes;
         return this;

@@ -189,6 +189,12 @@ class CommandLineTest {
         assertEquals("1", r[0]);
         assertTrue(r[2].contains("bottle") && r[2].contains("nut"), r[2]);
 
+        r = run("train", "--dataset", "mvtec", "--data-path", data.toString(), "--class-name",
+                "fabric");
+        assertEquals("1", r[0]);
+        assertTrue(r[2].contains("--class-name 'fabric' is not a mvtec class")
+                && r[2].contains("use --dataset folder"), r[2]);
+
         r = run("train", "--dataset", "mvtec", "--data-path", tmp.resolve("nowhere").toString());
         assertEquals("1", r[0]);
         assertTrue(r[2].contains("nowhere"), r[2]);
