@@ -285,6 +285,15 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void addInPlace(Tensor dst, Tensor src) {
+        if (!dst.isContiguous() || dst.dtype() == DType.INT64) {
+            Backend.super.addInPlace(dst, src);
+            return;
+        }
+        ElementwiseKernels.addInto(this, dst, src);
+    }
+
+    @Override
     public Tensor clamp(Tensor x, double min, double max) {
         return ElementwiseKernels.clamp(this, x, min, max);
     }
@@ -308,12 +317,33 @@ public final class CudaBackend implements Backend {
 
     @Override
     public Tensor softmax(Tensor x, int dim) {
-        return ReduceKernels.softmax(this, x, dim, false);
+        return ReduceKernels.softmax(this, x, dim, false, 1.0);
     }
 
     @Override
     public Tensor logSoftmax(Tensor x, int dim) {
-        return ReduceKernels.softmax(this, x, dim, true);
+        return ReduceKernels.softmax(this, x, dim, true, 1.0);
+    }
+
+    @Override
+    public Tensor scaledSoftmax(Tensor x, double scale, int dim) {
+        return ReduceKernels.softmax(this, x, dim, false, scale);
+    }
+
+    @Override
+    public Tensor softmaxBackward(Tensor gradOut, Tensor y, int dim, double scale) {
+        if (y.rank() == 0) {
+            return Backend.super.softmaxBackward(gradOut, y, dim, scale);
+        }
+        return ReduceKernels.softmaxBackward(this, gradOut, y, dim, scale);
+    }
+
+    @Override
+    public Tensor sumTimesLog(Tensor a, Tensor y, double floor) {
+        if (!a.shape().equals(y.shape()) || a.dtype() != y.dtype()) {
+            return Backend.super.sumTimesLog(a, y, floor);
+        }
+        return ReduceKernels.sumTimesLog(this, a, y, floor);
     }
 
     // ---- linear algebra and convolution ------------------------------------------------------
@@ -412,6 +442,15 @@ public final class CudaBackend implements Backend {
     public Tensor[] priorDivergenceBackward(Tensor gradOut, Tensor attn, Tensor a, Tensor b,
             int gridW, double eps) {
         return PriorKernels.backward(this, gradOut, attn, a, b, gridW, eps);
+    }
+
+    // ---- optimizers --------------------------------------------------------------------------
+
+    @Override
+    public void adamUpdate(Tensor param, Tensor grad, Tensor m, Tensor v, double beta1,
+            double beta2, double eps, double weightDecay, double stepSize, double bc2Sqrt) {
+        ElementwiseKernels.adam(this, param, grad, m, v, beta1, beta2, eps, weightDecay,
+                stepSize, bc2Sqrt);
     }
 
     // ---- indexing ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import java.util.Locale;
 
 /**
  * Launches the kernels of {@code ElementwiseKernels.cu}: unary and binary functions, clamp,
- * where, cast, copy and fill over strided operands. The operands of one launch are described
+ * where, cast, copy, fill and an in-place add over strided operands, and the fused Adam step. The operands of one launch are described
  * together over the result's row-major index space ({@link StridedDesc}); one thread per element
  * in a grid-stride loop. CPU reference: {@code ed4j.tensor.cpu.ElementwiseKernels}.
  */
@@ -28,6 +28,8 @@ final class ElementwiseKernels {
             names.add("unary_forward_v1_" + t);
             names.add("binary_forward_v1_" + t);
             names.add("clamp_forward_v1_" + t);
+            names.add("add_into_forward_v1_" + t);
+            names.add("adam_forward_v1_" + t);
         }
         for (DType a : DType.values()) {
             names.add("copy_forward_v1_" + CudaBackend.suffix(a));
@@ -138,5 +140,39 @@ final class ElementwiseKernels {
                 LaunchConfig.linear(n, THREADS),
                 new KernelArgs().i32(n).ptr(CudaBackend.storage(dst))
                         .strided(StridedDesc.of(dst)).f64(value));
+    }
+
+    /** {@code dst += src}, element by element; {@code dst} holds each element once. */
+    static void addInto(CudaBackend be, Tensor dst, Tensor src) {
+        int n = dst.numel();
+        if (n == 0) {
+            return;
+        }
+        StridedDesc[] d = StridedDesc.of(dst, src);
+        be.launch("addInPlace", FAMILY, "add_into_forward_v1_" + CudaBackend.suffix(dst.dtype()),
+                LaunchConfig.linear(n, THREADS),
+                new KernelArgs().i32(n).ptr(CudaBackend.storage(dst)).strided(d[0])
+                        .ptr(CudaBackend.storage(src)).strided(d[1]));
+    }
+
+    /**
+     * One Adam step in place over contiguous {@code param}, {@code grad}, {@code m}, {@code v}
+     * of one shape and float dtype (see {@code Backend.adamUpdate}).
+     */
+    static void adam(CudaBackend be, Tensor param, Tensor grad, Tensor m, Tensor v, double beta1,
+            double beta2, double eps, double weightDecay, double stepSize, double bc2Sqrt) {
+        int n = param.numel();
+        if (n == 0) {
+            return;
+        }
+        be.launch("adam", FAMILY, "adam_forward_v1_" + CudaBackend.suffix(param.dtype()),
+                LaunchConfig.linear(n, THREADS),
+                new KernelArgs().i32(n)
+                        .ptr(CudaBackend.storage(param)).i32(param.offset())
+                        .ptr(CudaBackend.storage(grad)).i32(grad.offset())
+                        .ptr(CudaBackend.storage(m)).i32(m.offset())
+                        .ptr(CudaBackend.storage(v)).i32(v.offset())
+                        .f64(beta1).f64(1 - beta1).f64(beta2).f64(1 - beta2).f64(weightDecay)
+                        .f64(stepSize).f64(bc2Sqrt).f64(eps));
     }
 }

@@ -11,7 +11,8 @@ import java.util.Locale;
 
 /**
  * Launches the kernels of {@code ReduceKernels.cu}: reductions over dims, max/min/median along a
- * dim with indices, softmax and log-softmax. CPU reference: {@code ed4j.tensor.cpu.ReduceKernels}.
+ * dim with indices, softmax and log-softmax (of {@code scale * x}), the softmax gradient and the
+ * one-pass {@code sum(a * log(max(y, floor)))}. CPU reference: {@code ed4j.tensor.cpu.ReduceKernels}.
  *
  * <p>A reduction sees x as {@code (outer, inner)}: kept dims, reduced dims. Short rows, and
  * outputs that are neighbours in memory (reduction over leading dims), take one thread per
@@ -36,9 +37,11 @@ final class ReduceKernels {
         List<String> names = new ArrayList<>();
         for (String t : new String[] {"f32", "f64"}) {
             for (String k : new String[] {"reduce_parts", "reduce_finish", "reduce_rows",
-                "argreduce", "median", "softmax"}) {
+                "argreduce", "median", "sum_times_log"}) {
                 names.add(k + "_forward_v1_" + t);
             }
+            names.add("softmax_forward_v2_" + t);
+            names.add("softmax_backward_v1_" + t);
         }
         return names;
     }
@@ -141,7 +144,8 @@ final class ReduceKernels {
         return new Tensor[] {values.squeeze(dim), indices.squeeze(dim)};
     }
 
-    static Tensor softmax(CudaBackend be, Tensor x, int dim, boolean log) {
+    /** Softmax (or log-softmax) of {@code scale * x} along {@code dim}. */
+    static Tensor softmax(CudaBackend be, Tensor x, int dim, boolean log, double scale) {
         Tensor out = be.empty(x.shape(), x.dtype());
         if (x.numel() == 0) {
             return out;
@@ -153,12 +157,61 @@ final class ReduceKernels {
         int rows = x.numel() / x.size(dim);
         StridedDesc in = StridedDesc.of(x.select(dim, 0));
         StridedDesc dst = StridedDesc.of(out.select(dim, 0));
-        be.launch(log ? "logSoftmax" : "softmax", FAMILY,
-                "softmax_forward_v1_" + CudaBackend.suffix(x.dtype()),
+        be.launch(log ? "logSoftmax" : scale == 1.0 ? "softmax" : "scaledSoftmax", FAMILY,
+                "softmax_forward_v2_" + CudaBackend.suffix(x.dtype()),
                 LaunchConfig.warpPerRow(rows, WARPS, 0),
                 new KernelArgs().i32(rows).i32(x.size(dim)).ptr(CudaBackend.storage(x))
                         .strided(in).i32(x.stride(dim)).ptr(CudaBackend.storage(out))
-                        .strided(dst).i32(out.stride(dim)).i32(log ? 1 : 0));
+                        .strided(dst).i32(out.stride(dim)).i32(log ? 1 : 0).f64(scale));
+        return out;
+    }
+
+    /**
+     * {@code scale * y * (g - sum_dim(g * y))}: the gradient through a softmax, from its output;
+     * {@code g} and {@code y} of one shape, rank 1 or more.
+     */
+    static Tensor softmaxBackward(CudaBackend be, Tensor g, Tensor y, int dim, double scale) {
+        Tensor out = be.empty(y.shape(), y.dtype());
+        if (y.numel() == 0) {
+            return out;
+        }
+        int rows = y.numel() / y.size(dim);
+        be.launch("softmaxBackward", FAMILY,
+                "softmax_backward_v1_" + CudaBackend.suffix(y.dtype()),
+                LaunchConfig.warpPerRow(rows, WARPS, 0),
+                new KernelArgs().i32(rows).i32(y.size(dim))
+                        .ptr(CudaBackend.storage(g)).strided(StridedDesc.of(g.select(dim, 0)))
+                        .i32(g.stride(dim))
+                        .ptr(CudaBackend.storage(y)).strided(StridedDesc.of(y.select(dim, 0)))
+                        .i32(y.stride(dim))
+                        .ptr(CudaBackend.storage(out))
+                        .strided(StridedDesc.of(out.select(dim, 0))).i32(out.stride(dim))
+                        .f64(scale));
+        return out;
+    }
+
+    /** {@code sum(a * log(max(y, floor)))} over every element, shape {@code ()}. */
+    static Tensor sumTimesLog(CudaBackend be, Tensor a, Tensor y, double floor) {
+        Tensor out = be.empty(Shape.scalar(), a.dtype());
+        int n = a.numel();
+        if (n == 0) {
+            ElementwiseKernels.fill(be, out, 0.0);
+            return out;
+        }
+        String t = CudaBackend.suffix(a.dtype());
+        int parts = Math.max(1, Math.min(4 * be.multiprocessors(), (n + PART - 1) / PART));
+        StridedDesc[] d = StridedDesc.of(a, y);
+        try (Scratch s = new Scratch(be)) {
+            CudaStorage partial = s.buffer(DType.FLOAT64, parts);
+            be.launch("sumTimesLog", FAMILY, "sum_times_log_forward_v1_" + t,
+                    new LaunchConfig(parts, 1, 1, BLOCK, 0),
+                    new KernelArgs().i32(n).i32(parts).ptr(CudaBackend.storage(a)).strided(d[0])
+                            .ptr(CudaBackend.storage(y)).strided(d[1]).f64(floor).ptr(partial));
+            be.launch("sumTimesLog", FAMILY, "reduce_finish_forward_v1_" + t,
+                    LaunchConfig.linear(1, BLOCK),
+                    new KernelArgs().i32(ReduceOp.SUM.ordinal()).i32(1).i32(n).i32(parts)
+                            .ptr(partial).ptr(CudaBackend.storage(out)));
+        }
         return out;
     }
 }

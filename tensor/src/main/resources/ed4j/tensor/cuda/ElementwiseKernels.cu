@@ -1,6 +1,7 @@
 // Elementwise kernels over strided operands: unary and binary functions, clamp, where, cast,
-// copy and fill. Launched by ed4j.tensor.cuda.ElementwiseKernels; CPU reference:
-// ed4j.tensor.cpu.ElementwiseKernels.
+// copy, fill, an in-place add, and the fused Adam step. Launched by
+// ed4j.tensor.cuda.ElementwiseKernels; CPU reference: ed4j.tensor.cpu.ElementwiseKernels and
+// (Adam) ed4j.tensor.cpu.OptimizerKernels.
 //
 // n is the element count of the result, which is contiguous unless a Strided descriptor is
 // given for it (copy and fill write into views). float32 math runs in float with CUDA's
@@ -244,3 +245,63 @@ __device__ void fill_body(int n, T* dst, const Strided& dd, double value) {
 ED4J_FILL(f32, float)
 ED4J_FILL(f64, double)
 ED4J_FILL(i64, long long)
+
+// dst += src in place; dst holds each of its elements once (no broadcast view).
+template <typename T>
+__device__ void add_into_body(int n, T* dst, const Strided& dd, const T* src, const Strided& ds) {
+    ED4J_GRID_LOOP(i, n) {
+        int k = (int) i_ll;
+        int at = strided_offset(dd, k);
+        dst[at] = dst[at] + src[strided_offset(ds, k)];
+    }
+}
+
+extern "C" __global__ void add_into_forward_v1_f32(int n, float* dst, Strided dd,
+                                                   const float* src, Strided ds) {
+    add_into_body<float>(n, dst, dd, src, ds);
+}
+
+extern "C" __global__ void add_into_forward_v1_f64(int n, double* dst, Strided dd,
+                                                   const double* src, Strided ds) {
+    add_into_body<double>(n, dst, dd, src, ds);
+}
+
+// One Adam step in place over contiguous parameter, gradient and moments (element offsets po,
+// go, mo, vo), in PyTorch's order of operations: g = grad + wd * p; m = b1 m + c1 g;
+// v = b2 v + c2 g g; p -= step * m / (sqrt(v) / bc + eps). Float32 state is updated in float32
+// with every product and sum rounded on its own (no fused multiply-add), as the CPU does.
+__device__ __forceinline__ float adam_mul(float a, float b) { return __fmul_rn(a, b); }
+__device__ __forceinline__ double adam_mul(double a, double b) { return __dmul_rn(a, b); }
+__device__ __forceinline__ float adam_add(float a, float b) { return __fadd_rn(a, b); }
+__device__ __forceinline__ double adam_add(double a, double b) { return __dadd_rn(a, b); }
+
+template <typename T>
+__device__ void adam_body(int n, T* p, int po, const T* g, int go, T* m, int mo, T* v, int vo,
+                          double b1, double c1, double b2, double c2, double wd, double step,
+                          double bc, double eps) {
+    const T tb1 = (T) b1, tc1 = (T) c1, tb2 = (T) b2, tc2 = (T) c2, twd = (T) wd;
+    const T tstep = (T) step, tbc = (T) bc, teps = (T) eps;
+    ED4J_GRID_LOOP(i, n) {
+        T pi = p[po + i_ll];
+        T gi = adam_add(g[go + i_ll], adam_mul(twd, pi));
+        T mi = adam_add(adam_mul(m[mo + i_ll], tb1), adam_mul(tc1, gi));
+        T vi = adam_add(adam_mul(v[vo + i_ll], tb2), adam_mul(adam_mul(tc2, gi), gi));
+        m[mo + i_ll] = mi;
+        v[vo + i_ll] = vi;
+        p[po + i_ll] = pi - adam_mul(tstep, mi / adam_add(m_sqrt(vi) / tbc, teps));
+    }
+}
+
+extern "C" __global__ void adam_forward_v1_f32(int n, float* p, int po, const float* g, int go,
+                                               float* m, int mo, float* v, int vo, double b1,
+                                               double c1, double b2, double c2, double wd,
+                                               double step, double bc, double eps) {
+    adam_body<float>(n, p, po, g, go, m, mo, v, vo, b1, c1, b2, c2, wd, step, bc, eps);
+}
+
+extern "C" __global__ void adam_forward_v1_f64(int n, double* p, int po, const double* g, int go,
+                                               double* m, int mo, double* v, int vo, double b1,
+                                               double c1, double b2, double c2, double wd,
+                                               double step, double bc, double eps) {
+    adam_body<double>(n, p, po, g, go, m, mo, v, vo, b1, c1, b2, c2, wd, step, bc, eps);
+}

@@ -1,4 +1,5 @@
-// Reductions, reductions with an index (max, min, median along one dim) and softmax.
+// Reductions, reductions with an index (max, min, median along one dim), softmax and its
+// gradient, and the one-pass sum behind a scaled softmax's scale gradient.
 // Launched by ed4j.tensor.cuda.ReduceKernels; CPU reference: ed4j.tensor.cpu.ReduceKernels.
 //
 // Reductions over a set of dims see x as (outer, inner): outer = kept dims, inner = reduced
@@ -13,8 +14,9 @@
 //     or when neighbouring outputs are neighbours in memory (coalesced reads).
 // Sums accumulate in double, as on the CPU.
 //
-// Row kernels (argreduce, median, softmax) see x as rows along one dim: the row heads are a
-// Strided descriptor over the other dims (row-major), the row step an int. One warp per row.
+// Row kernels (argreduce, median, softmax and its gradient) see x as rows along one dim: the row
+// heads are a Strided descriptor over the other dims (row-major), the row step an int. One warp
+// per row. sum_times_log reduces a product over the whole index space, as reduce_parts does.
 #include "common.cuh"
 
 // Ordinals of ed4j.tensor.ReduceOp (checked by CudaSourceTest).
@@ -245,46 +247,135 @@ extern "C" __global__ void median_forward_v1_f64(int rows, int n, const double* 
 
 // ---- softmax and log-softmax ----------------------------------------------------------------
 
-// One warp per row: the maximum (NaN propagates; an all -inf row uses 0), the sum of
-// exp(x - max) in double, then exp(x - max) / sum or (x - max) - log(sum).
+// One warp per row, of scale * x: the maximum (NaN propagates; an all -inf row uses 0), the sum
+// of exp(v - max) in double, then exp(v - max) / sum or (v - max) - log(sum). With scale 1 the
+// products are x itself.
 template <typename T>
 __device__ void softmax_body(int rows, int n, const T* x, const Strided& heads, int stride,
-                             T* out, const Strided& out_heads, int out_stride, int log_mode) {
+                             T* out, const Strided& out_heads, int out_stride, int log_mode,
+                             double scale) {
     const int lane = threadIdx.x & 31;
+    const T sc = (T) scale;
     ED4J_WARP_LOOP(row, rows) {
         int base = strided_offset(heads, (int) row_ll);
         int obase = strided_offset(out_heads, (int) row_ll);
         T mx = (T) -INFINITY;
-        for (int j = lane; j < n; j += 32) mx = java_max(mx, x[base + j * stride]);
+        for (int j = lane; j < n; j += 32) mx = java_max(mx, sc * x[base + j * stride]);
 #pragma unroll
         for (int o = 16; o > 0; o >>= 1) mx = java_max(mx, __shfl_xor_sync(0xffffffffu, mx, o));
         if (mx == (T) -INFINITY) mx = (T) 0;
         double sum = 0.0;
-        for (int j = lane; j < n; j += 32) sum += (double) m_exp(x[base + j * stride] - mx);
+        for (int j = lane; j < n; j += 32) sum += (double) m_exp(sc * x[base + j * stride] - mx);
         sum = warp_sum(sum);
         if (log_mode) {
             double lse = log(sum);
             for (int j = lane; j < n; j += 32) {
-                out[obase + j * out_stride] = (T) ((double) x[base + j * stride] - mx - lse);
+                out[obase + j * out_stride] =
+                        (T) ((double) (sc * x[base + j * stride]) - mx - lse);
             }
         } else {
             double inv = 1.0 / sum;
             for (int j = lane; j < n; j += 32) {
-                out[obase + j * out_stride] = (T) ((double) m_exp(x[base + j * stride] - mx) * inv);
+                out[obase + j * out_stride] =
+                        (T) ((double) m_exp(sc * x[base + j * stride] - mx) * inv);
             }
         }
     }
 }
 
-extern "C" __global__ void softmax_forward_v1_f32(int rows, int n, const float* x, Strided heads,
+extern "C" __global__ void softmax_forward_v2_f32(int rows, int n, const float* x, Strided heads,
                                                   int stride, float* out, Strided out_heads,
-                                                  int out_stride, int log_mode) {
-    softmax_body<float>(rows, n, x, heads, stride, out, out_heads, out_stride, log_mode);
+                                                  int out_stride, int log_mode, double scale) {
+    softmax_body<float>(rows, n, x, heads, stride, out, out_heads, out_stride, log_mode, scale);
 }
 
-extern "C" __global__ void softmax_forward_v1_f64(int rows, int n, const double* x,
+extern "C" __global__ void softmax_forward_v2_f64(int rows, int n, const double* x,
                                                   Strided heads, int stride, double* out,
                                                   Strided out_heads, int out_stride,
-                                                  int log_mode) {
-    softmax_body<double>(rows, n, x, heads, stride, out, out_heads, out_stride, log_mode);
+                                                  int log_mode, double scale) {
+    softmax_body<double>(rows, n, x, heads, stride, out, out_heads, out_stride, log_mode, scale);
+}
+
+// The gradient through a softmax from its output y, one warp per row: the dot product of
+// gradOut and y in double, then scale * y * (gradOut - dot).
+template <typename T>
+__device__ void softmax_backward_body(int rows, int n, const T* g, const Strided& g_heads,
+                                      int g_stride, const T* y, const Strided& y_heads,
+                                      int y_stride, T* out, const Strided& out_heads,
+                                      int out_stride, double scale) {
+    const int lane = threadIdx.x & 31;
+    const T sc = (T) scale;
+    ED4J_WARP_LOOP(row, rows) {
+        int gb = strided_offset(g_heads, (int) row_ll);
+        int yb = strided_offset(y_heads, (int) row_ll);
+        int ob = strided_offset(out_heads, (int) row_ll);
+        double dot = 0.0;
+        for (int j = lane; j < n; j += 32) {
+            dot += (double) g[gb + j * g_stride] * (double) y[yb + j * y_stride];
+        }
+        const T d = (T) warp_sum(dot);
+        for (int j = lane; j < n; j += 32) {
+            out[ob + j * out_stride] = sc * y[yb + j * y_stride] * (g[gb + j * g_stride] - d);
+        }
+    }
+}
+
+extern "C" __global__ void softmax_backward_v1_f32(int rows, int n, const float* g,
+                                                   Strided g_heads, int g_stride, const float* y,
+                                                   Strided y_heads, int y_stride, float* out,
+                                                   Strided out_heads, int out_stride,
+                                                   double scale) {
+    softmax_backward_body<float>(rows, n, g, g_heads, g_stride, y, y_heads, y_stride, out,
+                                 out_heads, out_stride, scale);
+}
+
+extern "C" __global__ void softmax_backward_v1_f64(int rows, int n, const double* g,
+                                                   Strided g_heads, int g_stride,
+                                                   const double* y, Strided y_heads,
+                                                   int y_stride, double* out, Strided out_heads,
+                                                   int out_stride, double scale) {
+    softmax_backward_body<double>(rows, n, g, g_heads, g_stride, y, y_heads, y_stride, out,
+                                  out_heads, out_stride, scale);
+}
+
+// ---- sum(a * log(max(y, floor))) ------------------------------------------------------------
+
+// The scale gradient of a scaled softmax from its output: blocks of REDUCE_THREADS reduce fixed
+// parts of the index space into double partials (as reduce_parts); reduce_finish adds them in
+// order. a and y are described over one index space.
+template <typename T>
+__device__ void sum_times_log_body(int n, int parts, const T* a, const Strided& da, const T* y,
+                                   const Strided& dy, double floor, double* partial) {
+    __shared__ double buf[REDUCE_THREADS];
+    const T low = (T) floor;
+    int chunk = (n + parts - 1) / parts;
+    for (int p = blockIdx.x; p < parts; p += gridDim.x) {
+        int start = p * chunk;
+        int end = min(n, start + chunk);
+        double acc = 0.0;
+        for (int j = start + threadIdx.x; j < end; j += blockDim.x) {
+            T v = y[strided_offset(dy, j)];
+            acc += (double) a[strided_offset(da, j)] * (double) m_log(java_max(v, low));
+        }
+        buf[threadIdx.x] = acc;
+        __syncthreads();
+        for (int s = REDUCE_THREADS / 2; s > 0; s >>= 1) {
+            if (threadIdx.x < s) buf[threadIdx.x] += buf[threadIdx.x + s];
+            __syncthreads();
+        }
+        if (threadIdx.x == 0) partial[p] = buf[0];
+        __syncthreads();
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(REDUCE_THREADS)
+sum_times_log_forward_v1_f32(int n, int parts, const float* a, Strided da, const float* y,
+                             Strided dy, double floor, double* partial) {
+    sum_times_log_body<float>(n, parts, a, da, y, dy, floor, partial);
+}
+
+extern "C" __global__ void __launch_bounds__(REDUCE_THREADS)
+sum_times_log_forward_v1_f64(int n, int parts, const double* a, Strided da, const double* y,
+                             Strided dy, double floor, double* partial) {
+    sum_times_log_body<double>(n, parts, a, da, y, dy, floor, partial);
 }

@@ -344,6 +344,106 @@ class CudaParityTest {
         assertClose("softmax -inf/NaN rows", inf.softmax(1), inf.to(CUDA).softmax(1), 0, 0);
     }
 
+    @Test
+    void scaledSoftmaxAndSoftmaxGradient() {
+        Backend cpuBe = Backends.cpu();
+        for (DType dt : FLOATS) {
+            for (Function<Tensor, Tensor> layout : LAYOUTS) {
+                Tensor base = randn(40, dt, 4, 30, 200).mul(5);
+                Tensor cpu = layout.apply(base);
+                Tensor cuda = layout.apply(base.to(CUDA));
+                Tensor gBase = randn(41, dt, 4, 30, 200);
+                Tensor gCpu = layout.apply(gBase);
+                Tensor gCuda = layout.apply(gBase.to(CUDA));
+                for (int dim = 0; dim < 3; dim++) {
+                    String what = dt + " dim " + dim;
+                    Tensor y = cpuBe.scaledSoftmax(cpu, 0.125, dim);
+                    Tensor yc = gpu.scaledSoftmax(cuda, 0.125, dim);
+                    assertClose(what + " scaledSoftmax", y, yc, atol(dt, 1e-6), rtol(dt, 1e-5));
+                    assertClose(what + " softmaxBackward", cpuBe.softmaxBackward(gCpu, y, dim,
+                            0.125), gpu.softmaxBackward(gCuda, y.to(CUDA), dim, 0.125),
+                            atol(dt, 1e-6), rtol(dt, 1e-5));
+                    assertClose(what + " softmaxBackward, scale 1", cpuBe.softmaxBackward(gCpu,
+                            y, dim, 1.0), gpu.softmaxBackward(gCuda, y.to(CUDA), dim, 1.0),
+                            atol(dt, 1e-6), rtol(dt, 1e-5));
+                }
+            }
+        }
+        Tensor inf = Tensor.of(new double[] {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY,
+            1, Double.NaN}, 2, 2);
+        assertClose("scaledSoftmax -inf/NaN rows", Backends.cpu().scaledSoftmax(inf, 0.5, 1),
+                gpu.scaledSoftmax(inf.to(CUDA), 0.5, 1), 0, 0);
+    }
+
+    @Test
+    void sumTimesLogOverLayouts() {
+        Backend cpuBe = Backends.cpu();
+        for (DType dt : FLOATS) {
+            for (Function<Tensor, Tensor> layout : LAYOUTS) {
+                // Positive a: the terms do not cancel, so a relative tolerance on the sum holds.
+                Tensor a = layout.apply(randn(42, dt, 3, 40, 700).abs());
+                Tensor y = randn(43, dt, 3, 40, 700).mul(3).softmax(2);
+                // Some entries below the floor.
+                y = Tensor.where(randn(44, dt, 3, 40, 700).lt(-1.5), y.mul(0), y);
+                Tensor yl = layout.apply(y);
+                Tensor ref = cpuBe.sumTimesLog(a, yl, 1e-30);
+                Tensor out = gpu.sumTimesLog(a.to(CUDA), yl.to(CUDA), 1e-30);
+                assertClose(dt + " sumTimesLog", ref, out, 0, rtol(dt, 1e-5));
+            }
+        }
+    }
+
+    @Test
+    void adamUpdateAndAddInPlace() {
+        Backend cpuBe = Backends.cpu();
+        for (DType dt : FLOATS) {
+            Tensor p = randn(45, dt, 1000, 37);
+            Tensor m = Tensor.zeros(p.shape(), dt, Device.CPU);
+            Tensor v = Tensor.zeros(p.shape(), dt, Device.CPU);
+            Tensor pc = p.to(CUDA);
+            Tensor mc = m.to(CUDA);
+            Tensor vc = v.to(CUDA);
+            for (int step = 1; step <= 3; step++) {
+                Tensor g = randn(46 + step, dt, 1000, 37);
+                double bc2 = Math.sqrt(1 - Math.pow(0.999, step));
+                double stepSize = 1e-3 / (1 - Math.pow(0.9, step));
+                cpuBe.adamUpdate(p, g, m, v, 0.9, 0.999, 1e-8, 0.01, stepSize, bc2);
+                gpu.adamUpdate(pc, g.to(CUDA), mc, vc, 0.9, 0.999, 1e-8, 0.01, stepSize, bc2);
+                String what = dt + " adam step " + step;
+                assertClose(what + " param", p, pc, atol(dt, 1e-7), rtol(dt, 1e-6));
+                assertClose(what + " m", m, mc, atol(dt, 1e-7), rtol(dt, 1e-6));
+                assertClose(what + " v", v, vc, atol(dt, 1e-7), rtol(dt, 1e-6));
+            }
+            // Views of a larger storage: element offsets.
+            Tensor big = randn(50, dt, 3, 64);
+            Tensor bigc = big.to(CUDA);
+            Tensor[] cpuParts = {big.narrow(0, 1, 1), big.narrow(0, 0, 1), big.narrow(0, 2, 1)};
+            Tensor[] gpuParts = {bigc.narrow(0, 1, 1), bigc.narrow(0, 0, 1),
+                bigc.narrow(0, 2, 1)};
+            Tensor g = randn(51, dt, 1, 64);
+            cpuBe.adamUpdate(cpuParts[0], g, cpuParts[1], cpuParts[2], 0.9, 0.99, 1e-6, 0, 0.1,
+                    0.3);
+            gpu.adamUpdate(gpuParts[0], g.to(CUDA), gpuParts[1], gpuParts[2], 0.9, 0.99, 1e-6,
+                    0, 0.1, 0.3);
+            assertClose(dt + " adam on views", big, bigc, atol(dt, 1e-7), rtol(dt, 1e-6));
+
+            for (Function<Tensor, Tensor> layout : LAYOUTS) {
+                Tensor src = randn(52, dt, 5, 6, 7);
+                Tensor dst = randn(53, dt, 5, 6, 7);
+                Tensor dstc = dst.to(CUDA);
+                dst.addInPlace(layout.apply(src));
+                dstc.addInPlace(layout.apply(src.to(CUDA)));
+                assertClose(dt + " addInPlace", dst, dstc, 0, 0);
+                // A destination that is a view: the composed path.
+                Tensor wc = window(dstc);
+                Tensor w = window(dst);
+                w.addInPlace(layout.apply(src));
+                wc.addInPlace(layout.apply(src.to(CUDA)));
+                assertClose(dt + " addInPlace into a view", w, wc, 0, 0);
+            }
+        }
+    }
+
     // ---- matmul and convolution --------------------------------------------------------------
 
     @Test

@@ -95,6 +95,10 @@ class LaunchSignatureTest {
             be.binary(op, x, y);
         }
         x.clamp(-1, 1);
+        t(dt, 6, 5).addInPlace(x);
+        Tensor p = t(dt, 7, 3).narrow(0, 1, 5);
+        be.adamUpdate(p, t(dt, 5, 3), t(dt, 5, 3), t(dt, 5, 3), 0.9, 0.999, 1e-8, 0.01, 1e-3,
+                0.5);
     }
 
     private void reductions(DType dt) {
@@ -108,6 +112,9 @@ class LaunchSignatureTest {
         x.median(0, false);
         x.softmax(2);
         x.mT().logSoftmax(1);
+        Tensor y = be.scaledSoftmax(x.mT(), 0.125, 1);
+        be.softmaxBackward(x.mT(), y, 1, 0.125);
+        be.sumTimesLog(x, t(dt, 5000, 3, 4).permute(2, 1, 0), 1e-30);
     }
 
     private void linearAlgebra(DType dt) {
