@@ -31,23 +31,30 @@ if (( size > 64 * 1048576 )); then
 fi
 
 java_cmd='.device/jre/bin/java -Xmx24g --add-modules jdk.incubator.vector -jar .device/gpu-checks.jar'
+# PyTorch on the same GPU, the published model (bench/ed_vs_pytorch.py with the fixture script's
+# implementation): the training step at batch 8, as the engine's ed-train row, and inference per
+# image at batches 1 and 8, as its ed-infer rows; float32 products, then TF32.
+ed_torch='python3 bench/ed_vs_pytorch.py --torch-only --configs published --device cuda'
+torch_cmd="{ $ed_torch --batch 8; $ed_torch --modes infer --batch 1; $ed_torch --modes infer --batch 8 --tf32; } > \$OUT/torch.txt 2>&1"
 cat <<EOT
 
-Run on the GPU machine (one call; tests first, then benchmarks; logs in \$OUT):
+Run on the GPU machine (one call: PyTorch's side of the ED benchmarks, then the engine's
+tests and benchmarks; logs in \$OUT):
 
-  run(carry=[".device"], timeout_s=540, command=
-    "$java_cmd all --out \$OUT > \$OUT/console.txt 2>&1; echo exit=\$?; tail -n 60 \$OUT/console.txt")
+  run(carry=[".device"], timeout_s=560, command=
+    "$torch_cmd; $java_cmd all --out \$OUT > \$OUT/console.txt 2>&1; echo exit=\$?; tail -n 60 \$OUT/console.txt; cat \$OUT/torch.txt")
 
 Tests only, with every launch synchronised so a faulting kernel is named:
 
   run(carry=[".device"], timeout_s=300, command=
     "${java_cmd/-jar/-Ded4j.cuda.sync=true -jar} test --out \$OUT > \$OUT/console.txt 2>&1; echo exit=\$?; grep -E '^(FAIL|[0-9]+ passed)' \$OUT/console.txt")
 
-Benchmarks only:
+Benchmarks only (the engine's, then PyTorch's):
 
   run(carry=[".device"], timeout_s=400, command=
-    "$java_cmd bench --out \$OUT > \$OUT/console.txt 2>&1; echo exit=\$?; cat \$OUT/bench.tsv")
+    "$java_cmd bench --out \$OUT > \$OUT/console.txt 2>&1; echo exit=\$?; cat \$OUT/bench.tsv; $torch_cmd; cat \$OUT/torch.txt")
 
 Afterwards: \$OUT/gpu-checks.log (every test line and benchmark), \$OUT/bench.tsv
-(bench, variant, size, ms, GFLOP/s). Give the machine back when done.
+(bench, variant, size, ms, GFLOP/s), \$OUT/torch.txt (PyTorch's rows). Give the machine back
+when done.
 EOT
