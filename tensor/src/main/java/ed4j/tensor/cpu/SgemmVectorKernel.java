@@ -27,6 +27,8 @@ final class SgemmVectorKernel implements SgemmKernel {
 
     private static final VectorSpecies<Float> S256 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Float> S512 = FloatVector.SPECIES_512;
+    /** Rows of a strip packed per pass over its columns, when B is not row-major. */
+    private static final int PACK_ROWS = 16;
     /** One row of a C tile of zeros, for the tiles that start from zero. */
     private static final float[] ZEROS = new float[32];
 
@@ -112,11 +114,15 @@ final class SgemmVectorKernel implements SgemmKernel {
                 if (cols < nr) {
                     Arrays.fill(data, base, base + kc * nr, 0f);
                 }
-                // Column-major or general: walk down each column.
-                for (int jj = 0; jj < cols; jj++) {
-                    int s = col0 + jj * cs;
-                    for (int p = 0; p < kc; p++) {
-                        data[base + p * nr + jj] = src[s + p * rs];
+                // Column-major or general: walk down the columns PACK_ROWS rows at a time, so
+                // the rows being written stay in L1 while every column passes through them.
+                for (int p1 = 0; p1 < kc; p1 += PACK_ROWS) {
+                    int p2 = Math.min(kc, p1 + PACK_ROWS);
+                    for (int jj = 0; jj < cols; jj++) {
+                        int s = col0 + jj * cs;
+                        for (int p = p1; p < p2; p++) {
+                            data[base + p * nr + jj] = src[s + p * rs];
+                        }
                     }
                 }
             }
