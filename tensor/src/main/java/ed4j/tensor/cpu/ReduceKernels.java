@@ -414,13 +414,10 @@ final class ReduceKernels {
                     max = 0f;
                 }
                 m.exp(x, xo, scale, max, y, yo, n);
-                // NOTE: in double and in order: the gradients of the ED losses through the
-                // softmax are ill-conditioned (terms up to 1 / eps = 1e4 cancel), and float32
-                // lane sums, 3e-7 off, moved one of them by 1e-3 relative (EdParityTest).
-                double sum = 0;
-                for (int i = 0; i < n; i++) {
-                    sum += y[yo + i];
-                }
+                // NOTE: in double: the gradients of the ED losses through the softmax are
+                // ill-conditioned (terms up to 1 / eps = 1e4 cancel), and float32 lane sums,
+                // 3e-7 off, moved one of them by 1e-3 relative (EdParityTest).
+                double sum = FloatMath.sumInDouble(y, yo, n);
                 float inv = (float) (1.0 / sum);
                 for (int i = 0; i < n; i++) {
                     y[yo + i] *= inv;
@@ -453,11 +450,7 @@ final class ReduceKernels {
                             int go = rg.starts[r];
                             int yo = ry.starts[r];
                             int oo = ro.starts[r];
-                            double dot = 0;
-                            for (int i = 0; i < n; i++) {
-                                dot += ga[go + i] * ya[yo + i];
-                            }
-                            float d = (float) dot;
+                            float d = (float) FloatMath.dotInDouble(ga, go, ya, yo, n);
                             for (int i = 0; i < n; i++) {
                                 oa[oo + i] = sc * ya[yo + i] * (ga[go + i] - d);
                             }
@@ -529,11 +522,7 @@ final class ReduceKernels {
                     clamped[i] = Math.max(fy[yo + start + i], low);
                 }
                 FloatMath.INSTANCE.log(clamped, 0, 0f, logs, 0, m);
-                double acc = 0;
-                for (int i = 0; i < m; i++) {
-                    acc += fa[ao + start + i] * logs[i];
-                }
-                partial[p] = acc;
+                partial[p] = FloatMath.dotInDouble(fa, ao + start, logs, 0, m);
             }
         });
         double total = 0;

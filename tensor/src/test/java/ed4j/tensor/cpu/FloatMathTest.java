@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ed4j.tensor.Generator;
+import java.math.BigDecimal;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -153,6 +155,49 @@ class FloatMathTest {
         assertEquals(y[0], yv[0]);
         assertEquals(y[2] + a[3] * x[1], yv[2]);
         assertEquals(y[n + 1] + a[n + 2] * x[n], yv[n + 1]);
+    }
+
+    @Test
+    void sumsInDoubleFollowTheirStatedOrderAndStayCloseToTheExactSum() {
+        Random r = new Random(5);
+        for (int n = 0; n <= 40; n++) {
+            for (int off = 0; off < 3; off++) {
+                float[] x = new float[n + off];
+                float[] y = new float[n + off];
+                for (int i = 0; i < x.length; i++) {
+                    // Magnitudes over six decades, so the order of additions shows.
+                    x[i] = (float) (r.nextGaussian() * Math.pow(10, r.nextInt(6)));
+                    y[i] = (float) r.nextGaussian();
+                }
+                double[] lanes = new double[8];
+                double[] dotLanes = new double[8];
+                int body = n / 8 * 8;
+                BigDecimal exact = BigDecimal.ZERO;
+                BigDecimal exactDot = BigDecimal.ZERO;
+                for (int i = 0; i < body; i++) {
+                    lanes[i % 8] += x[off + i];
+                    dotLanes[i % 8] += x[off + i] * y[off + i];
+                }
+                double sum = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3]))
+                        + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+                double dot = ((dotLanes[0] + dotLanes[1]) + (dotLanes[2] + dotLanes[3]))
+                        + ((dotLanes[4] + dotLanes[5]) + (dotLanes[6] + dotLanes[7]));
+                for (int i = body; i < n; i++) {
+                    sum += x[off + i];
+                    dot += x[off + i] * y[off + i];
+                }
+                for (int i = 0; i < n; i++) {
+                    exact = exact.add(new BigDecimal(x[off + i]));
+                    exactDot = exactDot.add(new BigDecimal(x[off + i] * y[off + i]));
+                }
+                assertEquals(sum, FloatMath.sumInDouble(x, off, n), "sum n " + n);
+                assertEquals(dot, FloatMath.dotInDouble(x, off, y, off, n), "dot n " + n);
+                double scale = 1e-12 * (1 + Math.abs(exact.doubleValue()));
+                assertEquals(exact.doubleValue(), FloatMath.sumInDouble(x, off, n), 1e6 * scale);
+                assertEquals(exactDot.doubleValue(), FloatMath.dotInDouble(x, off, y, off, n),
+                        1e6 * 1e-12 * (1 + Math.abs(exactDot.doubleValue())));
+            }
+        }
     }
 
     private static float[][] copy(float[][] a) {
