@@ -8,10 +8,10 @@ import java.util.List;
 
 /**
  * Launches the implicit-GEMM convolution kernels of {@code ConvKernels.cu}: forward (SIMT in
- * float32 or float64, or tensor cores in the TF32 and BF16 modes), input gradient and weight
- * gradient (SIMT; the weight gradient splits its N*H*W reduction into slices when the output
- * is too small to fill the GPU, and sums them in order). CPU reference:
- * {@code ed4j.tensor.cpu.ConvKernels}.
+ * float32 or float64, or tensor cores in the TF32 and BF16 modes; the bias, residual and ReLU
+ * epilogue in its store), input gradient and weight gradient (SIMT; the weight gradient splits
+ * its N*H*W reduction into slices when the output is too small to fill the GPU, and sums them
+ * in order). CPU reference: {@code ed4j.tensor.cpu.ConvKernels}.
  *
  * <p>LIMITATION: depthwise convolutions run through the general kernel with one output row per
  * tile, which wastes most of each 64 x 64 tile; they are correct but slow.
@@ -58,6 +58,16 @@ final class ConvKernels {
 
     static Tensor conv2d(CudaBackend be, Tensor x, Tensor w, Tensor bias, Conv2dParams p,
             GemmMode mode) {
+        return conv2d(be, x, w, bias, p, mode, null, false);
+    }
+
+    /**
+     * The convolution with its epilogue in the store of each result: {@code + residual} (a
+     * tensor of the output's shape, any strides) when not null, then ReLU when {@code relu}, one
+     * op after the other in the output's dtype, as the CPU backend computes them.
+     */
+    static Tensor conv2d(CudaBackend be, Tensor x, Tensor w, Tensor bias, Conv2dParams p,
+            GemmMode mode, Tensor residual, boolean relu) {
         int[] g = geometry(x.shape(), w.shape(), p);
         int groups = p.groups();
         Tensor out = be.empty(Shape.of(g[0], g[4], g[7], g[8]), x.dtype());
@@ -84,7 +94,10 @@ final class ConvKernels {
                             .struct("Nchw", nchw(x)).ptr(CudaBackend.storage(w))
                             .struct("Nchw", nchw(w))
                             .ptr(CudaBackend.storage(b == null ? out : b)).i32(b == null ? 0 : 1)
-                            .ptr(CudaBackend.storage(out)));
+                            .ptr(CudaBackend.storage(out))
+                            .ptr(CudaBackend.storage(residual == null ? out : residual))
+                            .struct("Nchw", nchw(residual == null ? out : residual))
+                            .i32(residual == null ? 0 : 1).i32(relu ? 1 : 0));
         }
         return out;
     }

@@ -368,6 +368,12 @@ public final class CudaBackend implements Backend {
         return ConvKernels.conv2d(this, x, weight, bias, p, gemmMode);
     }
 
+    @Override
+    public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dParams p, Tensor residual,
+            boolean relu) {
+        return ConvKernels.conv2d(this, x, weight, bias, p, gemmMode, residual, relu);
+    }
+
     /** {@link #conv2d} with an explicit arithmetic, for tests and benchmarks. */
     public Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Conv2dParams p, GemmMode mode) {
         return ConvKernels.conv2d(this, x, weight, bias, p, mode);

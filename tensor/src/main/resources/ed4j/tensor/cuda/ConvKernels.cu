@@ -6,6 +6,7 @@
 // per group Cg = Cin/G input and Og = Cout/G output channels, P = OH * OW output positions,
 // Kc = Cg * kH * kW rows of the column matrix, r = (ci * kH + ky) * kW + kx.
 //   forward          per (image, group):  out (Og, P)  = W_g (Og, Kc) x col (Kc, P) [+ bias]
+//                    [+ residual] [then ReLU] (the epilogue of a frozen ResNet block)
 //   input gradient   per (image, group):  gx (Cg, H*W) = W_g^T-by-tap (Cg, Og*kH*kW) x
 //                    gy-by-tap (Og*kH*kW, H*W): the transposed convolution written as a gather,
 //                    so every input gradient element is one dot product (no atomics);
@@ -62,24 +63,40 @@ struct ConvColumns {  // col (Kc, P): (r, p) -> x[img, g * Cg + ci, iy, ix] or 0
     }
 };
 
+// out[img, c0 + i, p] (+ bias[c0 + i]), contiguous; then, as the CPU's epilogue does, one op
+// after the other in T: + res[img, c0 + i, oy, ox] (a strided tensor of the output's shape),
+// then max(., 0).
 template <typename T>
-struct ConvOutStore {  // out[img, c0 + i, p] (+ bias[c0 + i]), contiguous
+struct ConvOutStore {
     T* out;
     const T* bias;
     int has_bias;
     long long base;  // offset of out[img, c0, 0]
     int positions;
     int c0;
+    const T* res;
+    Nchw rs;
+    int has_res;
+    int relu;
+    int img;
+    int ow;
     template <typename Acc>
     __device__ __forceinline__ void operator()(int i, int p, Acc v) const {
         if (has_bias) v += (Acc) bias[c0 + i];
-        out[base + (long long) i * positions + p] = (T) v;
+        T y = (T) v;
+        if (has_res) {
+            int oy = p / ow;
+            y = y + res[nchw_offset(rs, img, c0 + i, oy, p - oy * ow)];
+        }
+        if (relu) y = y < (T) 0 ? (T) 0 : y;
+        out[base + (long long) i * positions + p] = y;
     }
 };
 
 template <typename T, int MODE>
 __device__ void conv_forward(const ConvGeom& g, const T* x, const Nchw& xs, const T* w,
-                             const Nchw& ws, const T* bias, int has_bias, T* out) {
+                             const Nchw& ws, const T* bias, int has_bias, T* out,
+                             const T* res, const Nchw& rs, int has_res, int relu) {
     const int cg = g.cin / g.groups;
     const int og = g.cout / g.groups;
     const int positions = g.oh * g.ow;
@@ -92,7 +109,8 @@ __device__ void conv_forward(const ConvGeom& g, const T* x, const Nchw& xs, cons
         ConvWeightRows<T> la{w, ws, grp * og, g.kh, g.kw, true};
         ConvColumns<T> lb{x, xs, img, grp * cg, g, false};
         ConvOutStore<T> st{out, bias, has_bias,
-                           ((long long) img * g.cout + grp * og) * positions, positions, grp * og};
+                           ((long long) img * g.cout + grp * og) * positions, positions, grp * og,
+                           res, rs, has_res, relu, img, g.ow};
         if constexpr (MODE == 1) {
             gemm_simt<T, T>(og, positions, 0, kc, m0, n0, la, lb, st);
         } else {
@@ -103,26 +121,30 @@ __device__ void conv_forward(const ConvGeom& g, const T* x, const Nchw& xs, cons
 
 extern "C" __global__ void __launch_bounds__(GEMM_SIMT_THREADS)
 conv2d_forward_v1_f32(ConvGeom g, const float* x, Nchw xs, const float* w, Nchw ws,
-                      const float* bias, int has_bias, float* out) {
-    conv_forward<float, 1>(g, x, xs, w, ws, bias, has_bias, out);
+                      const float* bias, int has_bias, float* out, const float* res, Nchw rs,
+                      int has_res, int relu) {
+    conv_forward<float, 1>(g, x, xs, w, ws, bias, has_bias, out, res, rs, has_res, relu);
 }
 
 extern "C" __global__ void __launch_bounds__(GEMM_SIMT_THREADS)
 conv2d_forward_v1_f64(ConvGeom g, const double* x, Nchw xs, const double* w, Nchw ws,
-                      const double* bias, int has_bias, double* out) {
-    conv_forward<double, 1>(g, x, xs, w, ws, bias, has_bias, out);
+                      const double* bias, int has_bias, double* out, const double* res, Nchw rs,
+                      int has_res, int relu) {
+    conv_forward<double, 1>(g, x, xs, w, ws, bias, has_bias, out, res, rs, has_res, relu);
 }
 
 extern "C" __global__ void __launch_bounds__(GEMM_WMMA_THREADS)
 conv2d_forward_v2_f32(ConvGeom g, const float* x, Nchw xs, const float* w, Nchw ws,
-                      const float* bias, int has_bias, float* out) {
-    conv_forward<float, 2>(g, x, xs, w, ws, bias, has_bias, out);
+                      const float* bias, int has_bias, float* out, const float* res, Nchw rs,
+                      int has_res, int relu) {
+    conv_forward<float, 2>(g, x, xs, w, ws, bias, has_bias, out, res, rs, has_res, relu);
 }
 
 extern "C" __global__ void __launch_bounds__(GEMM_WMMA_THREADS)
 conv2d_forward_v3_f32(ConvGeom g, const float* x, Nchw xs, const float* w, Nchw ws,
-                      const float* bias, int has_bias, float* out) {
-    conv_forward<float, 3>(g, x, xs, w, ws, bias, has_bias, out);
+                      const float* bias, int has_bias, float* out, const float* res, Nchw rs,
+                      int has_res, int relu) {
+    conv_forward<float, 3>(g, x, xs, w, ws, bias, has_bias, out, res, rs, has_res, relu);
 }
 
 // ---- input gradient -------------------------------------------------------------------------

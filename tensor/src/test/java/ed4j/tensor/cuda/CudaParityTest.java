@@ -513,6 +513,16 @@ class CudaParityTest {
                                 be.conv2d(gx, w.to(CUDA), bias.to(CUDA), p, GemmMode.TF32), 3e-2,
                                 1e-2);
                     }
+                    // The epilogue of a frozen block: + residual (here a transposed view), ReLU.
+                    Tensor res = randn(25, dt, ref.shape().toArray());
+                    Tensor resView = res.transpose(2, 3).contiguous().transpose(2, 3);
+                    Tensor resGpu = res.to(CUDA).transpose(2, 3).contiguous().transpose(2, 3);
+                    assertClose(what + " + residual, relu", cx.conv2d(w, bias, p, resView, true),
+                            gx.conv2d(w.to(CUDA), bias.to(CUDA), p, resGpu, true),
+                            atol(dt, 1e-4), rtol(dt, 1e-4));
+                    assertClose(what + " relu", cx.conv2d(w, null, p, null, true),
+                            gx.conv2d(w.to(CUDA), null, p, null, true), atol(dt, 1e-4),
+                            rtol(dt, 1e-4));
                     Tensor gy = randn(21, dt, ref.shape().toArray());
                     assertClose(what + " input grad",
                             Backends.cpu().conv2dBackwardInput(gy, w, cx.shape(), p),

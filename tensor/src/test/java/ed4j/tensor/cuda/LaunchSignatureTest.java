@@ -134,6 +134,7 @@ class LaunchSignatureTest {
         Tensor x = t(dt, 2, 4, 11, 12);
         Tensor w = t(dt, 6, 2, 3, 3);
         Tensor y = x.conv2d(w, t(dt, 6), p);
+        x.conv2d(w, null, p, t(dt, y.size(0), y.size(1), y.size(3), y.size(2)).mT(), true);
         be.conv2dBackwardInput(y, w, x.shape(), p);
         be.conv2dBackwardWeight(y, x, w.shape(), p);
         // A small weight and a long reduction: the weight gradient is cut into slices.
