@@ -13,8 +13,9 @@ import java.util.List;
  * its N*H*W reduction into slices when the output is too small to fill the GPU, and sums them
  * in order). CPU reference: {@code ed4j.tensor.cpu.ConvKernels}.
  *
- * <p>LIMITATION: depthwise convolutions run through the general kernel with one output row per
- * tile, which wastes most of each 64 x 64 tile; they are correct but slow.
+ * <p>Depthwise convolutions (one input and one output channel per group) take kernels of their
+ * own, which compute each result directly: through the general kernel they would use one row
+ * of each 64 x 64 tile.
  */
 final class ConvKernels {
 
@@ -24,6 +25,8 @@ final class ConvKernels {
     static final int TILE = 64;
     static final int K_STEP = 16;
     static final int MAX_SLICES = 64;
+    /** Threads per block of the depthwise weight gradient (DW_THREADS in the .cu). */
+    static final int DW_THREADS = 256;
 
     private ConvKernels() {}
 
@@ -33,7 +36,9 @@ final class ConvKernels {
                 "conv2d_forward_v3_f32", "conv2d_input_backward_v1_f32",
                 "conv2d_input_backward_v1_f64", "conv2d_weight_backward_v1_f32",
                 "conv2d_weight_backward_v1_f64", "splitk_sum_forward_v1_f32",
-                "splitk_sum_forward_v1_f64");
+                "splitk_sum_forward_v1_f64", "dwconv_forward_v1_f32", "dwconv_forward_v1_f64",
+                "dwconv_input_backward_v1_f32", "dwconv_input_backward_v1_f64",
+                "dwconv_weight_backward_v1_f32", "dwconv_weight_backward_v1_f64");
     }
 
     /** The {@code ConvGeom} struct: n, cin, h, w, cout, kh, kw, oh, ow, groups, sh, sw, ph, pw,
@@ -50,6 +55,12 @@ final class ConvKernels {
     /** The {@code Nchw} struct of a 4-d tensor: offset and the four strides. */
     static int[] nchw(Tensor t) {
         return new int[] {t.offset(), t.stride(0), t.stride(1), t.stride(2), t.stride(3)};
+    }
+
+    /** One input channel per group and one output channel per group: the depthwise kernels. */
+    static boolean depthwise(Shape input, Shape weight, Conv2dParams p) {
+        return p.groups() > 1 && p.groups() == input.size(1) && p.groups() == weight.size(0)
+                && weight.size(1) == 1;
     }
 
     private static long tiles(long n) {
@@ -74,6 +85,22 @@ final class ConvKernels {
         int og = g[4] / groups;
         int positions = g[7] * g[8];
         if (out.numel() == 0) {
+            return out;
+        }
+        if (depthwise(x.shape(), w.shape(), p)) {
+            try (Scratch s = new Scratch(be)) {
+                Tensor b = bias == null ? null : s.compact(bias);
+                be.launch("conv2d", FAMILY, "dwconv_forward_v1_" + CudaBackend.suffix(x.dtype()),
+                        LaunchConfig.linear(out.numel(), SIMT),
+                        new KernelArgs().struct("ConvGeom", g).ptr(CudaBackend.storage(x))
+                                .struct("Nchw", nchw(x)).ptr(CudaBackend.storage(w))
+                                .struct("Nchw", nchw(w))
+                                .ptr(CudaBackend.storage(b == null ? out : b))
+                                .i32(b == null ? 0 : 1).ptr(CudaBackend.storage(out))
+                                .ptr(CudaBackend.storage(residual == null ? out : residual))
+                                .struct("Nchw", nchw(residual == null ? out : residual))
+                                .i32(residual == null ? 0 : 1).i32(relu ? 1 : 0));
+            }
             return out;
         }
         String kernel;
@@ -113,6 +140,15 @@ final class ConvKernels {
             ElementwiseKernels.fill(be, gx, 0.0);
             return gx;
         }
+        if (depthwise(inputShape, w.shape(), p)) {
+            be.launch("conv2dBackwardInput", FAMILY,
+                    "dwconv_input_backward_v1_" + CudaBackend.suffix(gradOut.dtype()),
+                    LaunchConfig.linear(gx.numel(), SIMT),
+                    new KernelArgs().struct("ConvGeom", g).ptr(CudaBackend.storage(gradOut))
+                            .struct("Nchw", nchw(gradOut)).ptr(CudaBackend.storage(w))
+                            .struct("Nchw", nchw(w)).ptr(CudaBackend.storage(gx)));
+            return gx;
+        }
         int groups = p.groups();
         int cg = g[1] / groups;
         be.launch("conv2dBackwardInput", FAMILY,
@@ -138,6 +174,16 @@ final class ConvKernels {
         long red = (long) g[0] * g[7] * g[8];
         if (red == 0) {
             ElementwiseKernels.fill(be, gw, 0.0);
+            return gw;
+        }
+        if (depthwise(x.shape(), weightShape, p)) {
+            be.launch("conv2dBackwardWeight", FAMILY,
+                    "dwconv_weight_backward_v1_" + CudaBackend.suffix(x.dtype()),
+                    new LaunchConfig((int) Math.min(gw.numel(), LaunchConfig.MAX_LINEAR_BLOCKS),
+                            1, 1, DW_THREADS, 0),
+                    new KernelArgs().struct("ConvGeom", g).ptr(CudaBackend.storage(gradOut))
+                            .struct("Nchw", nchw(gradOut)).ptr(CudaBackend.storage(x))
+                            .struct("Nchw", nchw(x)).ptr(CudaBackend.storage(gw)));
             return gw;
         }
         long blocks = tiles(og) * tiles(kc) * groups;

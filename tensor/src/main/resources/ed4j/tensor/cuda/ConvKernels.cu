@@ -321,3 +321,148 @@ extern "C" __global__ void splitk_sum_forward_v1_f64(int n, int slices, const do
                                                      double* out) {
     splitk_sum<double>(n, slices, partial, out);
 }
+
+// ---- depthwise convolution (groups == Cin == Cout) ------------------------------------------
+//
+// A depthwise filter has one input channel, so the implicit GEMM above would use one row of
+// each 64 x 64 tile. These kernels compute each result directly instead: one thread per output
+// element (forward) or input element (input gradient), taps in ascending (ky, kx); the weight
+// gradient takes one block per (channel, tap), each thread summing a strided part of the
+// N*OH*OW products in double, then a fixed tree over the block (deterministic).
+
+#define DW_THREADS 256
+
+template <typename T>
+__device__ void dw_forward(const ConvGeom& g, const T* x, const Nchw& xs, const T* w,
+                           const Nchw& ws, const T* bias, int has_bias, T* out, const T* res,
+                           const Nchw& rs, int has_res, int relu) {
+    const int positions = g.oh * g.ow;
+    const long long total = (long long) g.n * g.cout * positions;
+    ED4J_GRID_LOOP(e, total) {
+        int p = (int) (e_ll % positions);
+        long long nc = e_ll / positions;
+        int c = (int) (nc % g.cout);
+        int img = (int) (nc / g.cout);
+        int oy = p / g.ow;
+        int ox = p - oy * g.ow;
+        T acc = (T) 0;
+        for (int ky = 0; ky < g.kh; ++ky) {
+            int iy = oy * g.sh - g.ph + ky * g.dh;
+            if (iy < 0 || iy >= g.h) continue;
+            for (int kx = 0; kx < g.kw; ++kx) {
+                int ix = ox * g.sw - g.pw + kx * g.dw;
+                if (ix < 0 || ix >= g.w) continue;
+                acc += w[nchw_offset(ws, c, 0, ky, kx)] * x[nchw_offset(xs, img, c, iy, ix)];
+            }
+        }
+        if (has_bias) acc += bias[c];
+        if (has_res) acc = acc + res[nchw_offset(rs, img, c, oy, ox)];
+        if (relu) acc = acc < (T) 0 ? (T) 0 : acc;
+        out[e_ll] = acc;
+    }
+}
+
+extern "C" __global__ void dwconv_forward_v1_f32(ConvGeom g, const float* x, Nchw xs,
+                                                 const float* w, Nchw ws, const float* bias,
+                                                 int has_bias, float* out, const float* res,
+                                                 Nchw rs, int has_res, int relu) {
+    dw_forward<float>(g, x, xs, w, ws, bias, has_bias, out, res, rs, has_res, relu);
+}
+
+extern "C" __global__ void dwconv_forward_v1_f64(ConvGeom g, const double* x, Nchw xs,
+                                                 const double* w, Nchw ws, const double* bias,
+                                                 int has_bias, double* out, const double* res,
+                                                 Nchw rs, int has_res, int relu) {
+    dw_forward<double>(g, x, xs, w, ws, bias, has_bias, out, res, rs, has_res, relu);
+}
+
+// gx[img, c, iy, ix] = sum over the taps (ky, kx) whose output (oy, ox) reads (iy, ix) of
+// gy[img, c, oy, ox] * w[c, 0, ky, kx].
+template <typename T>
+__device__ void dw_input_backward(const ConvGeom& g, const T* gy, const Nchw& gs, const T* w,
+                                  const Nchw& ws, T* gx) {
+    const int plane = g.h * g.w;
+    const long long total = (long long) g.n * g.cin * plane;
+    ED4J_GRID_LOOP(e, total) {
+        int q = (int) (e_ll % plane);
+        long long nc = e_ll / plane;
+        int c = (int) (nc % g.cin);
+        int img = (int) (nc / g.cin);
+        int iy = q / g.w;
+        int ix = q - iy * g.w;
+        T acc = (T) 0;
+        for (int ky = 0; ky < g.kh; ++ky) {
+            int ty = iy + g.ph - ky * g.dh;
+            if (ty < 0) continue;
+            int oy = ty / g.sh;
+            if (oy * g.sh != ty || oy >= g.oh) continue;
+            for (int kx = 0; kx < g.kw; ++kx) {
+                int tx = ix + g.pw - kx * g.dw;
+                if (tx < 0) continue;
+                int ox = tx / g.sw;
+                if (ox * g.sw != tx || ox >= g.ow) continue;
+                acc += gy[nchw_offset(gs, img, c, oy, ox)] * w[nchw_offset(ws, c, 0, ky, kx)];
+            }
+        }
+        gx[e_ll] = acc;
+    }
+}
+
+extern "C" __global__ void dwconv_input_backward_v1_f32(ConvGeom g, const float* gy, Nchw gs,
+                                                        const float* w, Nchw ws, float* gx) {
+    dw_input_backward<float>(g, gy, gs, w, ws, gx);
+}
+
+extern "C" __global__ void dwconv_input_backward_v1_f64(ConvGeom g, const double* gy, Nchw gs,
+                                                        const double* w, Nchw ws, double* gx) {
+    dw_input_backward<double>(g, gy, gs, w, ws, gx);
+}
+
+// gw[c, 0, ky, kx] = sum over img, oy, ox of gy[img, c, oy, ox] * x[img, c, iy, ix] (0 where the
+// tap reads padding); block b handles (c, tap) = (b / (kH kW), b % (kH kW)).
+template <typename T>
+__device__ void dw_weight_backward(const ConvGeom& g, const T* gy, const Nchw& gs, const T* x,
+                                   const Nchw& xs, T* gw) {
+    __shared__ double buf[DW_THREADS];
+    const int kk = g.kh * g.kw;
+    const int positions = g.oh * g.ow;
+    const int red = g.n * positions;
+    for (int b = blockIdx.x; b < g.cout * kk; b += gridDim.x) {
+        int c = b / kk;
+        int t = b - c * kk;
+        int ky = t / g.kw;
+        int kx = t - ky * g.kw;
+        double acc = 0.0;
+        for (int s = threadIdx.x; s < red; s += blockDim.x) {
+            int img = s / positions;
+            int p = s - img * positions;
+            int oy = p / g.ow;
+            int ox = p - oy * g.ow;
+            int iy = oy * g.sh - g.ph + ky * g.dh;
+            int ix = ox * g.sw - g.pw + kx * g.dw;
+            if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+            acc += (double) gy[nchw_offset(gs, img, c, oy, ox)]
+                    * (double) x[nchw_offset(xs, img, c, iy, ix)];
+        }
+        buf[threadIdx.x] = acc;
+        __syncthreads();
+        for (int h = DW_THREADS / 2; h > 0; h >>= 1) {
+            if (threadIdx.x < h) buf[threadIdx.x] += buf[threadIdx.x + h];
+            __syncthreads();
+        }
+        if (threadIdx.x == 0) gw[(long long) c * kk + t] = (T) buf[0];
+        __syncthreads();
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(DW_THREADS)
+dwconv_weight_backward_v1_f32(ConvGeom g, const float* gy, Nchw gs, const float* x, Nchw xs,
+                              float* gw) {
+    dw_weight_backward<float>(g, gy, gs, x, xs, gw);
+}
+
+extern "C" __global__ void __launch_bounds__(DW_THREADS)
+dwconv_weight_backward_v1_f64(ConvGeom g, const double* gy, Nchw gs, const double* x, Nchw xs,
+                              double* gw) {
+    dw_weight_backward<double>(g, gy, gs, x, xs, gw);
+}

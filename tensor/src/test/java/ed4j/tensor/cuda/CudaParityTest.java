@@ -491,10 +491,13 @@ class CudaParityTest {
     @Test
     void conv2dForwardAndGradients() {
         CudaBackend be = (CudaBackend) gpu;
+        // Groups of 8 with 8 channels: the depthwise kernels, also strided, padded unevenly and
+        // dilated.
         Conv2dParams[] ps = {Conv2dParams.of(1, 1), Conv2dParams.of(2, 0),
             new Conv2dParams(2, 1, 1, 2, 1, 2, 1), Conv2dParams.of(1, 1).withGroups(2),
-            Conv2dParams.of(1, 1).withGroups(8), Conv2dParams.defaults()};
-        int[][] kernels = {{3, 3}, {3, 3}, {3, 2}, {3, 3}, {3, 3}, {1, 1}};
+            Conv2dParams.of(1, 1).withGroups(8), Conv2dParams.defaults(),
+            new Conv2dParams(2, 1, 1, 2, 1, 2, 8), new Conv2dParams(1, 2, 2, 0, 2, 1, 8)};
+        int[][] kernels = {{3, 3}, {3, 3}, {3, 2}, {3, 3}, {3, 3}, {1, 1}, {3, 2}, {3, 3}};
         for (DType dt : FLOATS) {
             for (int i = 0; i < ps.length; i++) {
                 Conv2dParams p = ps[i];

@@ -137,6 +137,13 @@ class LaunchSignatureTest {
         x.conv2d(w, null, p, t(dt, y.size(0), y.size(1), y.size(3), y.size(2)).mT(), true);
         be.conv2dBackwardInput(y, w, x.shape(), p);
         be.conv2dBackwardWeight(y, x, w.shape(), p);
+        // Depthwise: one input and one output channel per group.
+        Conv2dParams dp = new Conv2dParams(2, 1, 1, 1, 1, 2, 4);
+        Tensor dw = t(dt, 4, 1, 3, 3);
+        Tensor dy = x.conv2d(dw, t(dt, 4), dp);
+        x.conv2d(dw, null, dp, t(dt, dy.size(0), dy.size(1), dy.size(3), dy.size(2)).mT(), true);
+        be.conv2dBackwardInput(dy, dw, x.shape(), dp);
+        be.conv2dBackwardWeight(dy, x, dw.shape(), dp);
         // A small weight and a long reduction: the weight gradient is cut into slices.
         Tensor big = t(dt, 8, 3, 64, 64);
         Tensor w1 = t(dt, 4, 3, 3, 3);
