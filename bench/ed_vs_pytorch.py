@@ -4,6 +4,8 @@ Runs, for each configuration (small: 128 px with resnet18 channels; published: 2
 wide_resnet50_2 channels; widths 256 and 512, 8 heads, 3 layers, batch 1):
   - the engine: java -cp bench/target/benchmarks.jar ed4j.bench.EdBench MODE CONFIG ...
   - PyTorch 1.13: the reference implementation tests/python/ed_reference.py, same shapes,
+    its torchvision backbone with each convolution and BatchNorm fused for inference, as the
+    engine folds them (ResNet.freeze(), which ED's FeatureExtractor applies),
     the same published two-step loop, torch.set_num_threads(threads); for training also a
     row "train1" where PyTorch backpropagates loss1 + loss2 in one pass, as the engine does
     (the published code takes two passes; the gradients are the same)
@@ -28,6 +30,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "python"))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
 
 
 def peak_rss_mb():
@@ -73,7 +76,11 @@ def torch_run(mode, config, warmup, reps, threads, device="cpu", batch=1, tf32=F
                 times.append((time.perf_counter() - t0) * 1000)
     else:
         import torchvision
-        net = getattr(torchvision.models, arch)().eval().to(device)
+        from backbone_vs_pytorch import conv_bn_pairs
+        # BatchNorm folded into the convolutions, as the engine's FeatureExtractor runs its
+        # backbone (ResNet.freeze()); fuse_modules does the same folding in float.
+        net = getattr(torchvision.models, arch)().eval()
+        net = torch.ao.quantization.fuse_modules(net, conv_bn_pairs(net)).to(device)
         for m in models:
             m.eval()
         image = torch.randn(batch, 3, size, size, device=device)

@@ -23,8 +23,8 @@ import java.util.Map;
 
 /**
  * Times one ED training step (the published loop over both levels on cached features, batch 1)
- * or one inference (backbone, both levels, scores and the averaged map for one image), and
- * reports the process's peak resident memory. A step takes seconds, so this is a plain timing
+ * or one inference (the frozen backbone, both levels, scores and the averaged map for one
+ * image), and reports the process's peak resident memory. A step takes seconds, so this is a plain timing
  * loop after warm-up rather than a JMH benchmark; {@code bench/ed_vs_pytorch.py} runs it beside
  * the PyTorch reference implementation.
  *
@@ -71,6 +71,8 @@ public final class EdBench {
             }
         } else {
             ResNet backbone = ResNet.features(arch, g);
+            // BatchNorm folded into the convolutions, as ED's FeatureExtractor runs it.
+            backbone.freeze();
             models.forEach(m -> m.eval());
             Tensor image = Tensor.randn(g, Shape.of(1, 3, size, size), DType.FLOAT32);
             for (int i = 0; i < warmup + reps; i++) {
