@@ -24,9 +24,9 @@ import java.util.Map;
 /**
  * Times one ED training step (the published loop over both levels on cached features, batch 1)
  * or one inference (the frozen backbone, both levels, scores and the averaged map for one
- * image), and reports the process's peak resident memory. A step takes seconds, so this is a plain timing
- * loop after warm-up rather than a JMH benchmark; {@code bench/ed_vs_pytorch.py} runs it beside
- * the PyTorch reference implementation.
+ * image), and reports the process's peak resident memory. A step takes seconds, so this is a
+ * plain timing loop after warm-up rather than a JMH benchmark; {@code bench/ed_vs_pytorch.py}
+ * runs it beside the PyTorch reference implementation.
  *
  * <p>HOW TO RUN: {@code java -cp bench/target/benchmarks.jar ed4j.bench.EdBench train small 3 5}
  * (mode, config {@code small} = 128 px with resnet18 channels or {@code published} = 256 px with

@@ -87,8 +87,9 @@ class EdParityTest {
                     arrays.get(p + "out"), ATOL, RTOL);
             TensorCompare.assertClose(p + "A_s layer 0", o.layers().get(0).intraCorr().data(),
                     arrays.get(p + "a_s0"), ATOL, RTOL);
-            TensorCompare.assertClose(p + "T_c layer 0", o.layers().get(0).interPrior().full().data(),
-                    arrays.get(p + "t_c0"), ATOL, RTOL);
+            TensorCompare.assertClose(p + "T_c layer 0",
+                    o.layers().get(0).interPrior().full().data(), arrays.get(p + "t_c0"), ATOL,
+                    RTOL);
             EdLoss.Terms t = EdLoss.compute(o, in, m.config(), 0.5, 0.5);
             Map<String, String> names = Map.of("rec", "rec", "intra1", "intra1",
                     "intra2", "intra2", "intraEnt", "intra_ent", "inter1", "inter1",

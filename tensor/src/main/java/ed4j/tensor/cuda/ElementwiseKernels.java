@@ -10,9 +10,10 @@ import java.util.Locale;
 
 /**
  * Launches the kernels of {@code ElementwiseKernels.cu}: unary and binary functions, clamp,
- * where, cast, copy, fill and an in-place add over strided operands, and the fused Adam step. The operands of one launch are described
- * together over the result's row-major index space ({@link StridedDesc}); one thread per element
- * in a grid-stride loop. CPU reference: {@code ed4j.tensor.cpu.ElementwiseKernels}.
+ * where, cast, copy, fill and an in-place add over strided operands, and the fused Adam step.
+ * The operands of one launch are described together over the result's row-major index space
+ * ({@link StridedDesc}); one thread per element in a grid-stride loop. CPU reference:
+ * {@code ed4j.tensor.cpu.ElementwiseKernels} and {@code ed4j.tensor.cpu.OptimizerKernels}.
  */
 final class ElementwiseKernels {
 

@@ -12,7 +12,8 @@ import java.util.Locale;
 /**
  * Launches the kernels of {@code ReduceKernels.cu}: reductions over dims, max/min/median along a
  * dim with indices, softmax and log-softmax (of {@code scale * x}), the softmax gradient and the
- * one-pass {@code sum(a * log(max(y, floor)))}. CPU reference: {@code ed4j.tensor.cpu.ReduceKernels}.
+ * one-pass {@code sum(a * log(max(y, floor)))}. CPU reference:
+ * {@code ed4j.tensor.cpu.ReduceKernels}.
  *
  * <p>A reduction sees x as {@code (outer, inner)}: kept dims, reduced dims. Short rows, and
  * outputs that are neighbours in memory (reduction over leading dims), take one thread per

@@ -148,7 +148,8 @@ class CudaSourceTest {
         assertEquals(List.of("u32", "u64", "b8[72]", "f64", "f64", "u64"),
                 entries("ElementwiseKernels").get("clamp_forward_v1_f64"));
         assertEquals(List.of("b8[64]", "u64", "b8[20]", "u64", "b8[20]", "u64", "u32", "u64",
-                "u64", "b8[20]", "u32", "u32"), entries("ConvKernels").get("conv2d_forward_v2_f32"));
+                "u64", "b8[20]", "u32", "u32"),
+                entries("ConvKernels").get("conv2d_forward_v2_f32"));
     }
 
     /** The enumerators of {@code enum NAME { ... }} in a source file, in order. */
