@@ -5,6 +5,10 @@ import ed4j.ed.train.TrainingDivergedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -117,11 +121,33 @@ public final class Main implements Callable<Integer> {
                     || ex instanceof UncheckedIOException || ex instanceof DatasetException
                     || ex instanceof TrainingDivergedException
                     || ex instanceof UnsupportedOperationException) {
-                cmd.getErr().println("error: " + ex.getMessage());
+                cmd.getErr().println("error: " + describe(ex));
                 return 1;
             }
             throw ex;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * The message of a user-facing failure. The file-system exceptions of {@code java.nio} carry
+     * only the path as their message; say what happened to it.
+     */
+    static String describe(Throwable ex) {
+        Throwable t = ex instanceof UncheckedIOException u && u.getCause() != null
+                ? u.getCause() : ex;
+        if (t instanceof NoSuchFileException e) {
+            return "no such file or folder: " + e.getFile();
+        }
+        if (t instanceof AccessDeniedException e) {
+            return "permission denied: " + e.getFile();
+        }
+        if (t instanceof NotDirectoryException e) {
+            return "not a folder: " + e.getFile();
+        }
+        if (t instanceof FileAlreadyExistsException e) {
+            return "already exists: " + e.getFile();
+        }
+        return ex.getMessage();
     }
 }
