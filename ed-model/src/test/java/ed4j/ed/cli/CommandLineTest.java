@@ -12,8 +12,12 @@ import ed4j.tensor.io.Npy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -213,5 +217,17 @@ class CommandLineTest {
         r = run(args("train", "--no-intra", "--with-intra"));
         assertEquals("1", r[0]);
         assertTrue(r[2].contains("contradict"), r[2]);
+    }
+
+    @Test
+    void fileSystemErrorsSayWhatHappenedToThePath() {
+        assertEquals("no such file or folder: /a/b.safetensors",
+                Main.describe(new NoSuchFileException("/a/b.safetensors")));
+        assertEquals("permission denied: /a",
+                Main.describe(new UncheckedIOException(new AccessDeniedException("/a"))));
+        assertEquals("not a folder: /a", Main.describe(new NotDirectoryException("/a")));
+        assertEquals("--inp-size 40 is not a positive multiple of 16",
+                Main.describe(new IllegalArgumentException(
+                        "--inp-size 40 is not a positive multiple of 16")));
     }
 }
