@@ -40,6 +40,8 @@ final class CachingAllocator<B> {
 
     static final long SMALL_LIMIT = 1L << 20;
     static final long SMALL_STEP = 512;
+    /** Retries after a collection when the device is full: waits of 1 to 256 ms. */
+    static final int COLLECT_ATTEMPTS = 9;
 
     private final DeviceMemory<B> device;
     private final String deviceName;
@@ -48,6 +50,7 @@ final class CachingAllocator<B> {
     private long bytesCached;
     private long driverAllocations;
     private long reuses;
+    private long collections;
 
     CachingAllocator(DeviceMemory<B> device, String deviceName) {
         this.device = device;
@@ -73,10 +76,42 @@ final class CachingAllocator<B> {
     /**
      * A block of at least {@code bytes} (positive).
      *
-     * @throws CudaException when the device has no memory left even after the cache is returned
+     * <p>When the device is full even after the cache went back to the driver, the blocks of
+     * tensors that are no longer reachable may still count as in use: they come back only once
+     * the Java collector has found their storages and the cleaner has run. A step on the GPU
+     * makes gigabytes of intermediate results but only kilobytes of Java objects, so the heap
+     * would not be collected for many steps on its own. As a direct buffer allocation does, the
+     * allocator then asks for a collection and retries, waiting 1, 2, 4, ... ms in between (at
+     * most about half a second), before it gives up.
+     *
+     * @throws CudaException when the device has no memory left even after that
      */
-    synchronized Block<B> acquire(long bytes) {
+    Block<B> acquire(long bytes) {
         long size = sizeClass(bytes);
+        Block<B> b = tryAcquire(size);
+        for (int attempt = 0; b == null && attempt < COLLECT_ATTEMPTS; attempt++) {
+            // Outside the lock: the cleaner's releases need it.
+            if (attempt == 0) {
+                countCollection();
+                System.gc();
+            }
+            try {
+                Thread.sleep(1L << attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            b = tryAcquire(size);
+        }
+        if (b == null) {
+            throw new CudaException(deviceName + " allocate: out of device memory for " + size
+                    + " bytes (" + bytesInUse() + " bytes in use by live tensors)", 2);
+        }
+        return b;
+    }
+
+    /** A block from the free list or the driver (returning the cache first), or null. */
+    private synchronized Block<B> tryAcquire(long size) {
         ArrayDeque<B> list = free.get(size);
         if (list != null && !list.isEmpty()) {
             reuses++;
@@ -91,8 +126,7 @@ final class CachingAllocator<B> {
             handle = device.allocate(size);
             driverAllocations++;
             if (handle == null) {
-                throw new CudaException(deviceName + " allocate: out of device memory for "
-                        + size + " bytes (" + bytesInUse + " bytes in use by live tensors)", 2);
+                return null;
             }
         }
         bytesInUse += size;
@@ -139,5 +173,14 @@ final class CachingAllocator<B> {
     /** How many requests a cached block served. */
     synchronized long reuses() {
         return reuses;
+    }
+
+    private synchronized void countCollection() {
+        collections++;
+    }
+
+    /** How many times a full device made the allocator ask the JVM for a collection. */
+    synchronized long collections() {
+        return collections;
     }
 }
