@@ -117,17 +117,23 @@ class CachingAllocatorTest {
         java.lang.ref.Cleaner cleaner = java.lang.ref.Cleaner.create();
         // Owners dropped without close(), as a step drops its intermediate tensors: only the
         // collector and the cleaner give their blocks back.
+        List<Object> owners = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
             CachingAllocator.Block<Long> block = a.acquire(4096);
-            cleaner.register(new Object(), () -> a.release(block));
+            Object owner = new Object();
+            cleaner.register(owner, () -> a.release(block));
+            owners.add(owner);
         }
-        assertEquals(64 * 1024, a.bytesInUse());
+        assertEquals(64 * 1024, a.bytesInUse(), "the device is full");
+        owners.clear();
+        CachingAllocator.Block<Long> first = a.acquire(4096);
+        // The blocks came back through the requested collection (or, rarely, one that happened
+        // on its own just before, and then from the cache).
+        assertTrue(a.collections() >= 1 || a.reuses() > 0);
+        a.release(first);
         for (int step = 0; step < 3; step++) {
-            CachingAllocator.Block<Long> next = a.acquire(4096);
-            a.release(next);
+            a.release(a.acquire(4096));
         }
-        // Each acquire above found the device full of unreachable blocks and succeeded.
-        assertTrue(a.collections() >= 1, "a full device asks for a collection");
         assertTrue(dev.used <= dev.capacity);
     }
 }
