@@ -112,11 +112,7 @@ public final class AnomalyDataset {
 
     private static Path checkFolders(Path root, DatasetLayout layout, String className,
             Split split) throws IOException {
-        if (!Files.isDirectory(root)) {
-            throw new DatasetException("data set root " + root
-                    + (Files.exists(root) ? " is not a directory" : " does not exist")
-                    + " (expected one folder per class in the " + layout.convention() + ")");
-        }
+        requireRoot(root, "one folder per class in the " + layout.convention());
         if (!layout.classes().isEmpty() && !layout.classes().contains(className)) {
             throw new DatasetException("'" + className + "' is not a " + layout.name()
                     + " class; its classes are " + layout.classes()
@@ -172,9 +168,11 @@ public final class AnomalyDataset {
      * The class folders under {@code root}: subfolders holding a {@code train} or {@code test}
      * folder, sorted by name.
      *
+     * @throws DatasetException when {@code root} is not a folder
      * @throws IOException when the root cannot be listed
      */
     public static List<String> classesFound(Path root) throws IOException {
+        requireRoot(root, "one folder per class");
         List<String> out = new ArrayList<>();
         for (Path d : subdirectories(root)) {
             if (Files.isDirectory(d.resolve(Split.TRAIN.dirName()))
@@ -183,6 +181,14 @@ public final class AnomalyDataset {
             }
         }
         return out;
+    }
+
+    private static void requireRoot(Path root, String expected) throws DatasetException {
+        if (!Files.isDirectory(root)) {
+            throw new DatasetException("data set root " + root
+                    + (Files.exists(root) ? " is not a directory" : " does not exist")
+                    + " (expected " + expected + ")");
+        }
     }
 
     private static List<Path> subdirectories(Path dir) throws IOException {

@@ -44,6 +44,9 @@ class BadInputTest {
         assertMentions(e, "class 'zipper' not found", "classes found: bottle, cable");
         assertTrue(!e.getMessage().contains("not_a_class"), e.getMessage());
         assertEquals(List.of("bottle", "cable"), AnomalyDataset.classesFound(root));
+        DatasetException missing = assertThrows(DatasetException.class,
+                () -> AnomalyDataset.classesFound(root.resolve("nowhere")));
+        assertMentions(missing, "data set root " + root.resolve("nowhere") + " does not exist");
     }
 
     @Test

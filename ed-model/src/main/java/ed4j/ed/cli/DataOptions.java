@@ -5,7 +5,6 @@ import ed4j.datasets.DatasetLayout;
 import ed4j.datasets.ScanOptions;
 import ed4j.datasets.Split;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -57,11 +56,6 @@ final class DataOptions {
         if (dataPath == null) {
             throw new IllegalArgumentException("--data-path is required: the folder that holds "
                     + "the data set's class folders");
-        }
-        if (!Files.isDirectory(dataPath)) {
-            throw new IllegalArgumentException("--data-path " + dataPath + (Files.exists(dataPath)
-                    ? " is not a folder" : " does not exist") + "; it should be the folder that "
-                    + "holds the data set's class folders");
         }
         return dataPath;
     }

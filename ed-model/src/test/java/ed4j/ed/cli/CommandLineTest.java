@@ -201,8 +201,8 @@ class CommandLineTest {
 
         r = run("train", "--dataset", "mvtec", "--data-path", tmp.resolve("nowhere").toString());
         assertEquals("1", r[0]);
-        assertTrue(r[2].contains("--data-path") && r[2].contains("nowhere")
-                && r[2].contains("does not exist"), r[2]);
+        assertTrue(r[2].contains("data set root " + tmp.resolve("nowhere") + " does not exist"),
+                r[2]);
 
         r = run("train", "--dataset", "folder", "--data-path", data.toString(), "--backbone",
                 "resnet9");
