@@ -423,7 +423,6 @@ extern "C" __global__ void dwconv_input_backward_v1_f64(ConvGeom g, const double
 template <typename T>
 __device__ void dw_weight_backward(const ConvGeom& g, const T* gy, const Nchw& gs, const T* x,
                                    const Nchw& xs, T* gw) {
-    __shared__ double buf[DW_THREADS];
     const int kk = g.kh * g.kw;
     const int positions = g.oh * g.ow;
     const int red = g.n * positions;
@@ -444,14 +443,8 @@ __device__ void dw_weight_backward(const ConvGeom& g, const T* gy, const Nchw& g
             acc += (double) gy[nchw_offset(gs, img, c, oy, ox)]
                     * (double) x[nchw_offset(xs, img, c, iy, ix)];
         }
-        buf[threadIdx.x] = acc;
-        __syncthreads();
-        for (int h = DW_THREADS / 2; h > 0; h >>= 1) {
-            if (threadIdx.x < h) buf[threadIdx.x] += buf[threadIdx.x + h];
-            __syncthreads();
-        }
-        if (threadIdx.x == 0) gw[(long long) c * kk + t] = (T) buf[0];
-        __syncthreads();
+        double sum = block_sum<DW_THREADS>(acc);
+        if (threadIdx.x == 0) gw[(long long) c * kk + t] = (T) sum;
     }
 }
 

@@ -346,7 +346,6 @@ extern "C" __global__ void softmax_backward_v1_f64(int rows, int n, const double
 template <typename T>
 __device__ void sum_times_log_body(int n, int parts, const T* a, const Strided& da, const T* y,
                                    const Strided& dy, double floor, double* partial) {
-    __shared__ double buf[REDUCE_THREADS];
     const T low = (T) floor;
     int chunk = (n + parts - 1) / parts;
     for (int p = blockIdx.x; p < parts; p += gridDim.x) {
@@ -357,14 +356,8 @@ __device__ void sum_times_log_body(int n, int parts, const T* a, const Strided& 
             T v = y[strided_offset(dy, j)];
             acc += (double) a[strided_offset(da, j)] * (double) m_log(java_max(v, low));
         }
-        buf[threadIdx.x] = acc;
-        __syncthreads();
-        for (int s = REDUCE_THREADS / 2; s > 0; s >>= 1) {
-            if (threadIdx.x < s) buf[threadIdx.x] += buf[threadIdx.x + s];
-            __syncthreads();
-        }
-        if (threadIdx.x == 0) partial[p] = buf[0];
-        __syncthreads();
+        double sum = block_sum<REDUCE_THREADS>(acc);
+        if (threadIdx.x == 0) partial[p] = sum;
     }
 }
 

@@ -122,6 +122,22 @@ __device__ __forceinline__ double warp_sum(double v) {
     return v;
 }
 
+// The sum of every thread's v over a block of THREADS threads (a power of two), pairwise in a
+// fixed order through shared memory; every thread gets it. All threads of the block must call.
+template <int THREADS>
+__device__ double block_sum(double v) {
+    __shared__ double buf[THREADS];
+    buf[threadIdx.x] = v;
+    __syncthreads();
+    for (int h = THREADS / 2; h > 0; h >>= 1) {
+        if (threadIdx.x < h) buf[threadIdx.x] += buf[threadIdx.x + h];
+        __syncthreads();
+    }
+    double s = buf[0];
+    __syncthreads();
+    return s;
+}
+
 __device__ __forceinline__ int warp_min_int(int v) {
 #pragma unroll
     for (int o = 16; o > 0; o >>= 1) v = min(v, __shfl_xor_sync(0xffffffffu, v, o));
